@@ -1,0 +1,73 @@
+# Thin wrapper over CMake. Every target installs missing build dependencies first
+# (deploy/install-deps.sh), so on a fresh Debian machine `make test` and `make run` are enough.
+
+BUILD       ?= build
+ASAN_BUILD  ?= build-asan
+FUZZ_BUILD  ?= build-fuzz
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+WERROR      ?= OFF
+FUZZ_SECONDS ?= 60
+FUZZ_MALLOC_MB ?= 1024
+CTEST_ARGS  ?=
+
+PKGS := libzmq msgpack libconfig cmocka libsodium sqlite3
+TOOLS := cmake cc clang clang-format pkg-config python3
+
+.PHONY: all build test run asan fuzz bench clean deps format lint help
+
+all: build
+
+help:
+	@echo "make run     build and start the pipeline on the bundled sample articles"
+	@echo "make test    build and run every test"
+	@echo "make build   build into $(BUILD)/ (programs in $(BUILD)/bin)"
+	@echo "make asan    build with AddressSanitizer+UBSan into $(ASAN_BUILD)/ and run every test"
+	@echo "make fuzz    run each libFuzzer target for FUZZ_SECONDS (default 60)"
+	@echo "make bench   run the benchmarks"
+	@echo "make lint    check formatting and banned functions"
+	@echo "make format  format the C sources in place"
+	@echo "make clean   remove the build folders"
+
+# Installs what is missing; a no-op when everything is there.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) || \
+	    ! (for t in $(TOOLS); do command -v $$t >/dev/null || exit 1; done); then \
+	    sh deploy/install-deps.sh; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DPL_WERROR=$(WERROR)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) -DPL_WERROR=$(WERROR) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure --no-tests=error -j $(JOBS) $(CTEST_ARGS)
+
+run: build
+	sh deploy/run-local.sh $(BUILD)/bin
+
+asan: deps
+	CC=clang cmake -S . -B $(ASAN_BUILD) -DPL_WERROR=$(WERROR) -DPL_SANITIZE="address;undefined" \
+	    -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ctest --test-dir $(ASAN_BUILD) --output-on-failure --no-tests=error -j $(JOBS) $(CTEST_ARGS)
+
+fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DPL_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Debug
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	sh tests/fuzz/run.sh $(FUZZ_BUILD)/tests/fuzz $(FUZZ_SECONDS) $(FUZZ_MALLOC_MB)
+
+bench: build
+	@echo "no benchmarks yet: the extraction, store and end-to-end benchmarks come with them"
+
+lint:
+	sh .ci/lint
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,80 @@
+#!/bin/sh
+# install-deps.sh - install the Debian packages parley needs to build and test.
+#
+# Idempotent: packages already installed are left alone, and nothing is done
+# when everything is present. Runs as root, or through sudo when it is not.
+# On a system without apt it prints what to install by hand and exits 69.
+#
+# Usage: deploy/install-deps.sh [--check]
+#   --check   only report what is missing (exit 1 if anything is)
+set -eu
+
+# One package per line: the Debian package, then what it provides to the build.
+PACKAGES="
+cmake              build system (3.25 or newer)
+make               top-level wrapper
+gcc                default compiler
+clang              fuzz targets (libFuzzer) and the second compiler in CI
+clang-format       formatting check
+pkg-config         locates the libraries below
+libzmq3-dev        ZeroMQ transport (libzmq)
+libmsgpack-dev     MessagePack codec (msgpack-c)
+libconfig-dev      configuration files (libconfig)
+libcmocka-dev      unit tests (cmocka)
+libsodium-dev      BLAKE2b ids and CURVE keys (libsodium)
+libsqlite3-dev     embedded store and outbox (SQLite)
+python3            scoring the seed extraction against the gold events
+"
+
+names=$(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }')
+
+missing=""
+for p in $names; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $p"
+    fi
+done 2>/dev/null || true
+
+if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
+    cat >&2 <<MSG
+install-deps: this system has no apt-get; install these by hand, then run make again:
+$(printf '%s\n' "$PACKAGES" | awk 'NF { printf "  %-16s %s\n", $1, substr($0, index($0, $2)) }')
+  (names are Debian's; on Fedora, for example: zeromq-devel msgpack-devel
+   libconfig-devel libcmocka-devel libsodium-devel sqlite-devel)
+MSG
+    exit 69
+fi
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all build dependencies are installed"
+    exit 0
+fi
+
+if [ "${1:-}" = "--check" ]; then
+    echo "install-deps: missing:$missing"
+    exit 1
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "install-deps: not root and no sudo; as root run: apt-get install -y$missing" >&2
+    exit 77
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Only refresh the package lists when an install fails on stale ones, or when
+# there are none at all (a fresh container).
+if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
+    $SUDO apt-get update -q
+fi
+# shellcheck disable=SC2086
+if ! $SUDO apt-get install -y -q --no-install-recommends $missing; then
+    $SUDO apt-get update -q
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+echo "install-deps: done"

@@ -1,0 +1,23 @@
+/* pl_util.h - number parsing and clocks. */
+#ifndef PL_UTIL_H
+#define PL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pl_base.h"
+
+/* Parses all of s as a decimal integer within [min, max]. Returns 0, or -1 with errno set
+ * (EINVAL: not a number or trailing characters; ERANGE: outside the range). Leading
+ * whitespace and a sign are refused for the unsigned form. */
+int pl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out) PL_WUR;
+int pl_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out) PL_WUR;
+
+/* Milliseconds on the monotonic clock: for timeouts and intervals. */
+int64_t pl_now_ms(void);
+/* Milliseconds since the Unix epoch: for timestamps. */
+int64_t pl_wall_ms(void);
+/* Writes ms (since the epoch) as 2026-11-22T10:01:02.123Z. */
+void pl_time_iso(char *buf, size_t size, int64_t ms);
+
+#endif

@@ -1,0 +1,45 @@
+/* main.c - parley-extractor: configuration and start-up; the service lives in extractor.c. */
+#include <stddef.h>
+
+#include "extractor.h"
+#include "pl_daemon.h"
+
+static const struct pl_cfg_key keys[] = {
+    {"work.connect", PL_CFG_STRING, offsetof(struct extractor_config, work_connect), 1, 1024, 0, 0,
+     "tcp://localhost:5555", "the fetcher's work endpoint", pl_cfg_check_endpoint},
+    {"ingest.connect", PL_CFG_STRING, offsetof(struct extractor_config, ingest_connect), 1, 1024, 0,
+     0, "tcp://localhost:5556", "the store's ingest endpoint", pl_cfg_check_endpoint},
+    {"work.credit", PL_CFG_INT, offsetof(struct extractor_config, credit), 1, 64, 0, 0, "2",
+     "articles taken at once (each one in flight is redelivered if this extractor dies)", NULL},
+};
+
+static int run(void *arg, int sigfd)
+{
+    const struct pl_daemon_spec *spec = arg;
+    struct extractor *x = extractor_new(spec->own[0].base, &spec->common->zmq);
+    if (!x)
+        return PL_EX_UNAVAILABLE;
+    int rc = extractor_run(x, sigfd);
+    extractor_destroy(&x);
+    return rc == 0 ? PL_EX_OK : PL_EX_SOFTWARE;
+}
+
+int main(int argc, char **argv)
+{
+    struct pl_common_cfg common = {0};
+    struct extractor_config cfg = {0};
+    struct pl_cfg_section own[] = {{keys, sizeof keys / sizeof keys[0], &cfg}};
+    struct pl_daemon_spec spec = {
+        .name = "extractor",
+        .summary = "Codes news articles into CAMEO/PLOVER event mentions.",
+        .details = "Sockets: work (DEALER, connect to the fetcher) and ingest (DEALER, connect\n"
+                   "to the store). Run as many as you like. The extraction library is not built\n"
+                   "yet: tasks are refused with NACK.",
+        .common = &common,
+        .own = own,
+        .nown = 1,
+        .run = run,
+    };
+    spec.arg = &spec;
+    return pl_daemon_main(argc, argv, &spec);
+}

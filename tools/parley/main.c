@@ -1,0 +1,75 @@
+/* main.c - parley: the command-line client. Each subcommand lives in its own module as it
+ * is built; the ones that are not built yet say so and exit 69 (EX_UNAVAILABLE). */
+#include <stdio.h>
+#include <string.h>
+
+#define EX_OK          0
+#define EX_USAGE       64
+#define EX_UNAVAILABLE 69
+
+struct command {
+    const char *name;  /* subcommand */
+    const char *usage; /* synopsis */
+    const char *what;  /* one line */
+    int (*run)(int argc, char **argv);
+};
+
+static int s_not_built(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "parley %s: not built yet in this version of parley\n", argv[0]);
+    return EX_UNAVAILABLE;
+}
+
+static const struct command commands[] = {
+    {"up", "up [--extractors N] [--data DIR] [--once] [PATH|URL ...]",
+     "run the whole pipeline locally and show events as they arrive", s_not_built},
+    {"tail", "tail [--since N | --from-start] [--actor CODE] [--country ISO3] [--cameo PREFIX]",
+     "follow the live event stream, resumably", s_not_built},
+    {"query", "query [filters] [--endpoint EP | --db PATH]", "search stored events", s_not_built},
+    {"export", "export --format jsonl|csv [--gdelt]", "export stored events", s_not_built},
+    {"extract", "extract FILE...|-", "code articles offline, one JSON mention per line",
+     s_not_built},
+    {"keygen", "keygen NAME", "write a CURVE key pair", s_not_built},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void s_usage(FILE *out)
+{
+    fprintf(out, "usage: parley COMMAND [ARGS]\n\n"
+                 "News articles in, political event records (CAMEO/PLOVER) out.\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].what);
+    fprintf(out, "\n  parley COMMAND --help   shows a command's options\n"
+                 "  parley --version        prints the version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        s_usage(stderr);
+        return EX_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        s_usage(stdout);
+        return EX_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("parley %s\n", PARLEY_VERSION);
+        return EX_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+            printf("usage: parley %s\n\n%s\n", commands[i].usage, commands[i].what);
+            return EX_OK;
+        }
+        return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "parley: unknown command '%s'\n\n", argv[1]);
+    s_usage(stderr);
+    return EX_USAGE;
+}
