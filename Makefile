@@ -7,7 +7,7 @@ FUZZ_BUILD  ?= build-fuzz
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR      ?= OFF
 FUZZ_SECONDS ?= 60
-FUZZ_MALLOC_MB ?= 1024
+FUZZ_MALLOC_MB ?= 256
 CTEST_ARGS  ?=
 
 PKGS := libzmq msgpack libconfig cmocka libsodium sqlite3

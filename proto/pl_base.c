@@ -79,8 +79,11 @@ void pl_buf_reserve(struct pl_buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need)
         cap *= 2;
+    bool fresh = b->data == NULL;
     b->data = pl_xrealloc(b->data, cap);
     b->cap = cap;
+    if (fresh)
+        b->data[0] = '\0';
 }
 
 void pl_buf_append(struct pl_buf *b, const void *data, size_t len)

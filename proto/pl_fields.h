@@ -49,6 +49,11 @@
         .key = k, .type = PL_FT_ARR, .off = offsetof(T, m), .has_off = PL_NO_HAS,                  \
         .cnt_off = offsetof(T, cnt), .max = lim, .sub = &sch                                       \
     }
+#define ARR_REQ(T, k, m, cnt, lim, sch)                                                            \
+    {                                                                                              \
+        .key = k, .type = PL_FT_ARR, .required = true, .off = offsetof(T, m),                      \
+        .has_off = PL_NO_HAS, .cnt_off = offsetof(T, cnt), .max = lim, .sub = &sch                 \
+    }
 #define INLINE(T, m, sch)                                                                          \
     {                                                                                              \
         .key = "", .type = PL_FT_INLINE, .off = offsetof(T, m), .has_off = PL_NO_HAS, .sub = &sch  \

@@ -35,7 +35,7 @@ static const struct pl_field hb_fields[] = {
 static const struct pl_field events_fields[] = {
     STR(struct pl_events, "id", id, true, PL_MAX_ID_BYTES, pl_check_id),
     STR_MIN(struct pl_events, "xv", xv, true, 1, PL_MAX_CODE_BYTES),
-    ARR(struct pl_events, "mentions", mentions, n_mentions, PL_MAX_BATCH, pl_mention_schema),
+    ARR_REQ(struct pl_events, "mentions", mentions, n_mentions, PL_MAX_BATCH, pl_mention_schema),
 };
 
 static const struct pl_field ok_fields[] = {
@@ -72,7 +72,7 @@ static const struct pl_field query_fields[] = {
 };
 
 static const struct pl_field batch_fields[] = {
-    ARR(struct pl_batch, "events", events, n_events, PL_MAX_BATCH, pl_event_schema),
+    ARR_REQ(struct pl_batch, "events", events, n_events, PL_MAX_BATCH, pl_event_schema),
 };
 
 static const struct pl_field end_fields[] = {

@@ -65,6 +65,9 @@ const char *pl_log_level_name(enum pl_log_level level)
 }
 
 static void s_vwrite(enum pl_log_level level, const char *suffix, const char *fmt, va_list ap)
+    PL_PRINTF(3, 0);
+
+static void s_vwrite(enum pl_log_level level, const char *suffix, const char *fmt, va_list ap)
 {
     char line[LINE_MAX_BYTES];
     char ts[32];

@@ -1,0 +1,9 @@
+/* fuzz_event.c - libFuzzer target for pl_event_decode. */
+#include "fuzz_oracle.h"
+#include "pl_record.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_check(&pl_event_schema, data, size);
+    return 0;
+}
