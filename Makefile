@@ -13,7 +13,7 @@ CTEST_ARGS  ?=
 PKGS := libzmq msgpack libconfig cmocka libsodium sqlite3
 TOOLS := cmake cc clang clang-format pkg-config python3
 
-.PHONY: all build test run asan fuzz bench clean deps format lint help
+.PHONY: all build test run asan fuzz bench clean deps format lint docs help
 
 all: build
 
@@ -26,6 +26,7 @@ help:
 	@echo "make bench   run the benchmarks"
 	@echo "make lint    check formatting and banned functions"
 	@echo "make format  format the C sources in place"
+	@echo "make docs    regenerate the generated parts of the docs"
 	@echo "make clean   remove the build folders"
 
 # Installs what is missing; a no-op when everything is there.
@@ -65,6 +66,9 @@ bench: build
 
 lint:
 	sh .ci/lint
+
+docs: build
+	sh tools/sync-docs.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

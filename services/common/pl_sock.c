@@ -18,8 +18,9 @@ const struct pl_cfg_key pl_sock_cfg_keys[] = {
       "how long closing a socket may wait to send what is queued"),
     K("sndhwm", sndhwm, 1, 1000000, "1000", "messages queued per peer for sending"),
     K("rcvhwm", rcvhwm, 1, 1000000, "1000", "messages queued per peer on receipt"),
-    K("max_msg_bytes", max_msg_bytes, 1024, 1073741824, "33554432",
-      "largest message accepted; a peer sending more is disconnected"),
+    K("max_msg_bytes", max_msg_bytes, 1024, 1073741824, "17825792",
+      "largest frame accepted (a record is at most 16 MiB); a peer sending more is "
+      "disconnected"),
     K("send_timeout_ms", send_timeout_ms, 0, 600000, "1000",
       "a blocked send gives up after this long (0 never blocks)"),
     K("heartbeat_ivl_ms", heartbeat_ivl_ms, 0, 600000, "2000",
