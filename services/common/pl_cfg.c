@@ -215,8 +215,8 @@ int pl_cfg_load(const struct pl_cfg_section *secs, size_t n, const char *path)
     config_init(&cfg);
     /* @include paths are relative to the including file's folder. */
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
+    int dlen = snprintf(dir, sizeof dir, "%s", path);
+    char *slash = dlen > 0 && (size_t)dlen < sizeof dir ? strrchr(dir, '/') : NULL;
     if (slash) {
         *slash = '\0';
         config_set_include_dir(&cfg, dir);

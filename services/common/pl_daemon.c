@@ -23,7 +23,11 @@ static size_t s_sections(const struct pl_daemon_spec *spec, struct pl_cfg_sectio
     secs[n++] = (struct pl_cfg_section){common_keys, sizeof common_keys / sizeof common_keys[0],
                                         spec->common};
     secs[n++] = (struct pl_cfg_section){pl_sock_cfg_keys, pl_sock_cfg_nkeys, &spec->common->zmq};
-    for (size_t i = 0; i < spec->nown && n < MAX_SECTIONS; i++)
+    if (spec->nown > MAX_SECTIONS - n) {
+        fprintf(stderr, "parley-%s: too many config sections\n", spec->name);
+        abort(); /* a programming error, found the first time the daemon starts */
+    }
+    for (size_t i = 0; i < spec->nown; i++)
         secs[n++] = spec->own[i];
     return n;
 }

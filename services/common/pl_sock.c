@@ -96,6 +96,16 @@ void pl_sock_close(void **sock)
     *sock = NULL;
 }
 
+void pl_sock_close_now(void **sock)
+{
+    if (*sock) {
+        int zero = 0;
+        /* Cannot fail on a valid socket; if it did, close still bounds the wait by linger. */
+        (void)zmq_setsockopt(*sock, ZMQ_LINGER, &zero, sizeof zero);
+    }
+    pl_sock_close(sock);
+}
+
 int pl_frames_recv(void *sock, struct pl_frames *fr, int flags)
 {
     fr->n = 0;

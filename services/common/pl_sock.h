@@ -42,8 +42,13 @@ extern const size_t pl_sock_cfg_nkeys;
 void *pl_sock_new(void *ctx, int type, const struct pl_sock_opts *o, const char *name) PL_WUR;
 int pl_sock_bind(void *sock, const char *endpoint, const char *name) PL_WUR;
 int pl_sock_connect(void *sock, const char *endpoint, const char *name) PL_WUR;
-/* Closes the socket and NULLs the pointer; safe on NULL. */
+/* Closes the socket and NULLs the pointer; safe on NULL. Queued messages get zmq.linger_ms
+ * to leave. */
 void pl_sock_close(void **sock);
+/* The same without waiting: for sockets whose queued messages the protocol recovers anyway
+ * (a lost READY is resent, a lost DONE or EVENTS ends in redelivery when the lease expires),
+ * so shutdown does not wait on a peer that is gone. */
+void pl_sock_close_now(void **sock);
 
 #define PL_MAX_FRAMES 8
 

@@ -152,8 +152,9 @@ void extractor_destroy(struct extractor **self_p)
     if (!self_p || !*self_p)
         return;
     struct extractor *self = *self_p;
-    pl_sock_close(&self->work);
-    pl_sock_close(&self->ingest);
+    /* Nothing queued here is lost by dropping it: see pl_sock_close_now. */
+    pl_sock_close_now(&self->work);
+    pl_sock_close_now(&self->ingest);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
     pl_loop_destroy(&self->loop);

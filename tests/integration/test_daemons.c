@@ -1,0 +1,838 @@
+/* test_daemons.c - the real parley-fetcher, parley-extractor and parley-store, run as child
+ * processes.
+ *
+ * Each test gets a fresh temporary folder holding its config files and every endpoint
+ * (ipc://<dir>/<name>.sock), so tests never share ports with each other or with anything else
+ * on the machine. A child's stdout and stderr come back through pipes; readiness is a log line
+ * seen on stderr within a deadline, never a fixed sleep. The teardown kills (SIGKILL) and reaps
+ * every child still running and removes the folder, whether or not the test passed; children
+ * also get SIGKILL from the kernel if this process dies first (PR_SET_PDEATHSIG).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "pl_base.h"
+#include "pl_msg.h"
+#include "pl_util.h"
+
+#ifndef PL_BIN_DIR
+#error "PL_BIN_DIR must name the folder holding the parley programs"
+#endif
+
+#define READY_TIMEOUT_MS 5000 /* from exec to the " ready" log line */
+#define STOP_TIMEOUT_MS  2000 /* from a termination signal to the exit status */
+#define RUN_TIMEOUT_MS   5000 /* for the runs that exit by themselves (-h, -n ...) */
+#define REPLY_TIMEOUT_MS 3000 /* for the heartbeat answer */
+#define MAX_PROCS        4    /* children one test may run */
+#define MAX_ARGS         8    /* argv entries of one child, with the terminating NULL */
+
+/* One child process and what it has written so far. */
+struct proc {
+    char name[32];      /* program name, for messages */
+    pid_t pid;          /* 0 once reaped (or never started) */
+    int out;            /* read end of the child's stdout, -1 at EOF */
+    int err;            /* read end of the child's stderr, -1 at EOF */
+    struct pl_buf obuf; /* everything read from stdout */
+    struct pl_buf ebuf; /* everything read from stderr */
+    int status;         /* wait status, once reaped */
+    int64_t signalled;  /* monotonic ms when the termination signal went out (0: not sent) */
+};
+
+/* Per-test state: the folder, the children, and the test's own ZeroMQ socket. */
+struct fx {
+    char dir[128];                /* temporary folder, removed by the teardown */
+    struct proc procs[MAX_PROCS]; /* children started so far */
+    size_t nprocs;                /* entries used in procs */
+    void *zctx;                   /* ZeroMQ context of the hostile peer, or NULL */
+    void *zsock;                  /* its DEALER socket, or NULL */
+};
+
+static long g_max_fd = 1024; /* highest descriptor to close in a child, found before fork */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Files and endpoints in the temporary folder. */
+
+/* out = "<dir>/<name>"; fails the test if it does not fit. */
+static void fx_path(const struct fx *f, const char *name, char *out, size_t size)
+{
+    int n = snprintf(out, size, "%s/%s", f->dir, name);
+    assert_true(n > 0 && (size_t)n < size);
+}
+
+/* out = "ipc://<dir>/<name>.sock" */
+static void fx_endpoint(const struct fx *f, const char *name, char *out, size_t size)
+{
+    int n = snprintf(out, size, "ipc://%s/%s.sock", f->dir, name);
+    assert_true(n > 0 && (size_t)n < size);
+}
+
+static void write_file(const char *path, const char *fmt, ...) PL_PRINTF(2, 3);
+
+static void write_file(const char *path, const char *fmt, ...)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vfprintf(fp, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Writes fetcher.cfg, extractor.cfg and store.cfg with every endpoint in the folder, so the
+ * three find each other. */
+static void fx_write_configs(const struct fx *f)
+{
+    char path[256], work[256], ingest[256], live[256], replay[256];
+    fx_endpoint(f, "work", work, sizeof work);
+    fx_endpoint(f, "ingest", ingest, sizeof ingest);
+    fx_endpoint(f, "live", live, sizeof live);
+    fx_endpoint(f, "replay", replay, sizeof replay);
+
+    fx_path(f, "fetcher.cfg", path, sizeof path);
+    write_file(path,
+               "# parley-fetcher, written by test_daemons\n"
+               "work = {\n"
+               "  bind = \"%s\";\n"
+               "};\n",
+               work);
+    fx_path(f, "extractor.cfg", path, sizeof path);
+    write_file(path,
+               "# parley-extractor, written by test_daemons\n"
+               "work = {\n"
+               "  connect = \"%s\";\n"
+               "};\n"
+               "ingest = {\n"
+               "  connect = \"%s\";\n"
+               "};\n",
+               work, ingest);
+    fx_path(f, "store.cfg", path, sizeof path);
+    write_file(path,
+               "# parley-store, written by test_daemons\n"
+               "ingest = { bind = \"%s\"; };\n"
+               "live = { bind = \"%s\"; };\n"
+               "replay = { bind = \"%s\"; };\n",
+               ingest, live, replay);
+}
+
+/* Removes the folder and the files in it (configs, and sockets a killed child left). */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dirfd(d), e->d_name, 0) != 0)
+            fprintf(stderr, "test_daemons: cannot remove '%s/%s': %s\n", dir, e->d_name,
+                    strerror(errno));
+    }
+    closedir(d);
+    if (rmdir(dir) != 0)
+        fprintf(stderr, "test_daemons: cannot remove '%s': %s\n", dir, strerror(errno));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Children. */
+
+/* In the child, between fork and exec: only async-signal-safe calls from here on. */
+static void child_close_inherited(void)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
+        return;
+#endif
+    for (long fd = 3; fd <= g_max_fd; fd++)
+        close((int)fd);
+}
+
+static void set_cloexec(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+    assert_true(flags >= 0);
+    assert_int_equal(fcntl(fd, F_SETFD, flags | FD_CLOEXEC), 0);
+}
+
+/* Starts PL_BIN_DIR/prog with the NULL-terminated arguments that follow. */
+static struct proc *proc_start(struct fx *f, const char *prog, ...)
+{
+    assert_true(f->nprocs < MAX_PROCS);
+    struct proc *p = &f->procs[f->nprocs];
+
+    char path[512];
+    int n = snprintf(path, sizeof path, "%s/%s", PL_BIN_DIR, prog);
+    assert_true(n > 0 && (size_t)n < sizeof path);
+    /* execv wants char *const[]: copy the arguments rather than cast const away. */
+    char *argv[MAX_ARGS];
+    size_t argc = 0;
+    argv[argc++] = pl_xstrdup(path);
+    va_list ap;
+    va_start(ap, prog);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL) {
+        if (argc >= MAX_ARGS - 1)
+            break;
+        argv[argc++] = pl_xstrdup(a);
+    }
+    va_end(ap);
+    assert_null(a); /* fail if the list was too long for argv */
+    argv[argc] = NULL;
+
+    int outp[2], errp[2];
+    assert_int_equal(pipe(outp), 0);
+    assert_int_equal(pipe(errp), 0);
+    for (int i = 0; i < 2; i++) {
+        set_cloexec(outp[i]);
+        set_cloexec(errp[i]);
+    }
+    int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_true(devnull >= 0);
+
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* Die with the test, even when it is killed by a timeout. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(127);
+        if (dup2(devnull, STDIN_FILENO) < 0 || dup2(outp[1], STDOUT_FILENO) < 0 ||
+            dup2(errp[1], STDERR_FILENO) < 0)
+            _exit(127);
+        child_close_inherited();
+        /* exec keeps ignored signals and the mask; the daemon must start as from a shell. */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+
+    close(devnull);
+    close(outp[1]);
+    close(errp[1]);
+    for (size_t i = 0; i < argc; i++)
+        free(argv[i]);
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", prog);
+    p->pid = pid;
+    p->out = outp[0];
+    p->err = errp[0];
+    pl_buf_init(&p->obuf);
+    pl_buf_init(&p->ebuf);
+    f->nprocs++;
+    return p;
+}
+
+static const char *text(const struct pl_buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+/* Reads whatever the child has written, waiting at most timeout_ms for something. */
+static void proc_pump(struct proc *p, int timeout_ms)
+{
+    struct pollfd pfd[2];
+    struct pl_buf *bufs[2];
+    int *fds[2];
+    nfds_t n = 0;
+    if (p->out >= 0) {
+        pfd[n] = (struct pollfd){.fd = p->out, .events = POLLIN};
+        bufs[n] = &p->obuf;
+        fds[n++] = &p->out;
+    }
+    if (p->err >= 0) {
+        pfd[n] = (struct pollfd){.fd = p->err, .events = POLLIN};
+        bufs[n] = &p->ebuf;
+        fds[n++] = &p->err;
+    }
+    /* With both pipes at EOF this only waits, which is what proc_wait_exit wants. */
+    int rc = poll(pfd, n, timeout_ms < 0 ? 0 : timeout_ms);
+    if (rc <= 0)
+        return;
+    for (nfds_t i = 0; i < n; i++) {
+        if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
+        char chunk[4096];
+        ssize_t got = read(pfd[i].fd, chunk, sizeof chunk);
+        if (got > 0) {
+            pl_buf_append(bufs[i], chunk, (size_t)got);
+        } else if (got == 0 || errno != EINTR) {
+            close(pfd[i].fd);
+            *fds[i] = -1;
+        }
+    }
+}
+
+/* True once stderr holds needle; false when the deadline passes or stderr closes first. */
+static bool proc_wait_for(struct proc *p, const char *needle, int timeout_ms)
+{
+    int64_t deadline = pl_now_ms() + timeout_ms;
+    for (;;) {
+        if (strstr(text(&p->ebuf), needle))
+            return true;
+        int64_t left = deadline - pl_now_ms();
+        if (left <= 0 || p->err < 0)
+            return false;
+        proc_pump(p, (int)left);
+    }
+}
+
+/* Fails the test, showing what the child said, unless stderr shows needle in time. */
+static void assert_logs(struct proc *p, const char *needle, int timeout_ms)
+{
+    if (proc_wait_for(p, needle, timeout_ms))
+        return;
+    print_error("%s: no '%s' on stderr within %d ms; stderr was:\n%s\n", p->name, needle,
+                timeout_ms, text(&p->ebuf));
+    fail();
+}
+
+/* Copies the first stderr line holding needle into out; fails the test if there is none. */
+static void proc_line(const struct proc *p, const char *needle, char *out, size_t size)
+{
+    const char *all = text(&p->ebuf);
+    const char *hit = strstr(all, needle);
+    if (!hit) {
+        print_error("%s: no line with '%s' in stderr:\n%s\n", p->name, needle, all);
+        fail();
+    }
+    const char *start = hit;
+    while (start > all && start[-1] != '\n')
+        start--;
+    const char *end = strchr(hit, '\n');
+    size_t len = end ? (size_t)(end - start) : strlen(start);
+    if (len >= size)
+        len = size - 1;
+    memcpy(out, start, len);
+    out[len] = '\0';
+}
+
+static void assert_contains(const char *what, const char *haystack, const char *needle)
+{
+    if (strstr(haystack, needle))
+        return;
+    print_error("expected '%s' in %s:\n%s\n", needle, what, haystack);
+    fail();
+}
+
+/* Waits until the child exits or deadline (monotonic ms) passes, reading its output
+ * meanwhile so a full pipe cannot hold it up. 0 when reaped, -1 on timeout. */
+static int proc_reap_by(struct proc *p, int64_t deadline)
+{
+    for (;;) {
+        int status;
+        pid_t r = waitpid(p->pid, &status, WNOHANG);
+        if (r == p->pid) {
+            p->status = status;
+            p->pid = 0;
+            /* The pipes close with the child; collect what is left in them. */
+            int64_t drain = pl_now_ms() + 1000;
+            while ((p->out >= 0 || p->err >= 0) && pl_now_ms() < drain)
+                proc_pump(p, 50);
+            return 0;
+        }
+        assert_true(r == 0 || (r < 0 && errno == EINTR));
+        int64_t left = deadline - pl_now_ms();
+        if (left <= 0)
+            return -1;
+        proc_pump(p, left < 10 ? (int)left : 10);
+    }
+}
+
+/* 0..255 for an exit, 128 + N for death by signal N, as a shell reports it. */
+static int proc_code(const struct proc *p)
+{
+    if (WIFEXITED(p->status))
+        return WEXITSTATUS(p->status);
+    if (WIFSIGNALED(p->status))
+        return 128 + WTERMSIG(p->status);
+    return -1;
+}
+
+/* Runs a child that exits by itself and checks its exit code. */
+static struct proc *run_expect(struct fx *f, int code, const char *prog, const char *a1,
+                               const char *a2, const char *a3)
+{
+    struct proc *p = proc_start(f, prog, a1, a2, a3, (const char *)NULL);
+    if (proc_reap_by(p, pl_now_ms() + RUN_TIMEOUT_MS) != 0) {
+        print_error("%s did not exit within %d ms; stderr:\n%s\n", prog, RUN_TIMEOUT_MS,
+                    text(&p->ebuf));
+        fail();
+    }
+    if (proc_code(p) != code) {
+        print_error("%s exited %d, expected %d; stdout:\n%s\nstderr:\n%s\n", prog, proc_code(p),
+                    code, text(&p->obuf), text(&p->ebuf));
+        fail();
+    }
+    return p;
+}
+
+static void proc_signal(struct proc *p, int sig)
+{
+    assert_true(p->pid > 0);
+    p->signalled = pl_now_ms();
+    assert_int_equal(kill(p->pid, sig), 0);
+}
+
+/* After proc_signal: the child exits 0 within STOP_TIMEOUT_MS of the signal. */
+static void assert_stops_cleanly(struct proc *p)
+{
+    assert_true(p->signalled > 0);
+    if (proc_reap_by(p, p->signalled + STOP_TIMEOUT_MS) != 0) {
+        print_error("%s still running %d ms after the signal; stderr:\n%s\n", p->name,
+                    STOP_TIMEOUT_MS, text(&p->ebuf));
+        fail();
+    }
+    int64_t took = pl_now_ms() - p->signalled;
+    if (proc_code(p) != 0) {
+        print_error("%s exited %d after the signal, expected 0; stderr:\n%s\n", p->name,
+                    proc_code(p), text(&p->ebuf));
+        fail();
+    }
+    print_message("%s stopped in %lld ms\n", p->name, (long long)took);
+    assert_logs(p, " stopped", 0);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fixture. */
+
+static int setup(void **state)
+{
+    struct fx *f = pl_xcalloc(1, sizeof *f);
+    /* An ipc:// path must fit in sun_path (108 bytes): fall back to /tmp for a long TMPDIR. */
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp || strlen(tmp) > 60)
+        tmp = "/tmp";
+    int n = snprintf(f->dir, sizeof f->dir, "%s/parley-it-XXXXXX", tmp);
+    if (n < 0 || (size_t)n >= sizeof f->dir || !mkdtemp(f->dir)) {
+        fprintf(stderr, "test_daemons: cannot make a temporary folder under '%s': %s\n", tmp,
+                strerror(errno));
+        free(f);
+        return -1;
+    }
+    /* The folder goes into libconfig strings unescaped. */
+    if (strpbrk(f->dir, "\"\\")) {
+        fprintf(stderr, "test_daemons: TMPDIR holds a quote or backslash\n");
+        remove_dir(f->dir);
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    if (!f)
+        return 0;
+    if (f->zsock)
+        zmq_close(f->zsock);
+    if (f->zctx)
+        zmq_ctx_term(f->zctx);
+    for (size_t i = 0; i < f->nprocs; i++) {
+        struct proc *p = &f->procs[i];
+        if (p->pid > 0) {
+            kill(p->pid, SIGKILL);
+            while (waitpid(p->pid, &p->status, 0) < 0 && errno == EINTR)
+                ;
+            p->pid = 0;
+        }
+        if (p->out >= 0)
+            close(p->out);
+        if (p->err >= 0)
+            close(p->err);
+        pl_buf_release(&p->obuf);
+        pl_buf_release(&p->ebuf);
+    }
+    remove_dir(f->dir);
+    free(f);
+    *state = NULL;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Start-up and shutdown. */
+
+/* Starts prog on its config, checks the starting line shows key=value of the effective
+ * config, waits for " ready", sends sig and checks a clean exit within the limit. */
+static void check_start_and_stop(struct fx *f, const char *prog, const char *cfg_name,
+                                 const char *key, const char *endpoint_name, int sig)
+{
+    char cfg[256], ep[256], want[512], line[4096];
+    fx_write_configs(f);
+    fx_path(f, cfg_name, cfg, sizeof cfg);
+    fx_endpoint(f, endpoint_name, ep, sizeof ep);
+    struct proc *p = proc_start(f, prog, "-c", cfg, (const char *)NULL);
+
+    assert_logs(p, " ready", READY_TIMEOUT_MS);
+    proc_line(p, " starting ", line, sizeof line);
+    snprintf(want, sizeof want, "config=%s ", cfg);
+    assert_contains("the starting line", line, want);
+    snprintf(want, sizeof want, " %s=%s", key, ep);
+    assert_contains("the starting line", line, want);
+    assert_contains("the starting line", line, " zmq.linger_ms=");
+
+    proc_signal(p, sig);
+    assert_stops_cleanly(p);
+    assert_logs(p, sig == SIGTERM ? "stopping signal=TERM" : "stopping signal=INT", 0);
+}
+
+static void test_fetcher_starts_logs_config_and_stops_on_sigterm(void **state)
+{
+    check_start_and_stop(*state, "parley-fetcher", "fetcher.cfg", "work.bind", "work", SIGTERM);
+}
+
+static void test_extractor_starts_logs_config_and_stops_on_sigterm(void **state)
+{
+    /* No fetcher is running: the READY it queued must not hold up the exit past the limit. */
+    check_start_and_stop(*state, "parley-extractor", "extractor.cfg", "work.connect", "work",
+                         SIGTERM);
+}
+
+static void test_store_starts_logs_config_and_stops_on_sigterm(void **state)
+{
+    check_start_and_stop(*state, "parley-store", "store.cfg", "ingest.bind", "ingest", SIGTERM);
+}
+
+static void test_store_stops_on_sigint(void **state)
+{
+    check_start_and_stop(*state, "parley-store", "store.cfg", "replay.bind", "replay", SIGINT);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Command line and configuration checks. */
+
+static const char *const g_programs[] = {"parley-fetcher", "parley-extractor", "parley-store"};
+static const char *const g_configs[] = {"fetcher.cfg", "extractor.cfg", "store.cfg"};
+#define NPROGRAMS (sizeof g_programs / sizeof g_programs[0])
+
+static void test_help_exits_0_and_prints_usage(void **state)
+{
+    struct fx *f = *state;
+    for (size_t i = 0; i < NPROGRAMS; i++) {
+        struct proc *p = run_expect(f, 0, g_programs[i], "-h", NULL, NULL);
+        assert_contains("the -h output", text(&p->obuf), "usage: ");
+        assert_contains("the -h output", text(&p->obuf), "-c FILE");
+    }
+}
+
+static void test_unknown_option_exits_64_with_usage(void **state)
+{
+    struct proc *p = run_expect(*state, 64, "parley-fetcher", "-Z", NULL, NULL);
+    assert_contains("stderr", text(&p->ebuf), "usage: ");
+}
+
+static void test_unexpected_argument_exits_64(void **state)
+{
+    struct proc *p = run_expect(*state, 64, "parley-store", "extra", NULL, NULL);
+    assert_contains("stderr", text(&p->ebuf), "unexpected argument 'extra'");
+}
+
+static void test_check_good_config_prints_config_ok_and_exits_0(void **state)
+{
+    struct fx *f = *state;
+    fx_write_configs(f);
+    for (size_t i = 0; i < NPROGRAMS; i++) {
+        char cfg[256];
+        fx_path(f, g_configs[i], cfg, sizeof cfg);
+        struct proc *p = run_expect(f, 0, g_programs[i], "-n", "-c", cfg);
+        assert_contains("the -n output", text(&p->obuf), "config ok");
+        /* -n checks; it must not start the service. */
+        if (strstr(text(&p->ebuf), " starting ")) {
+            print_error("%s -n started the service:\n%s\n", g_programs[i], text(&p->ebuf));
+            fail();
+        }
+    }
+}
+
+static void test_check_unknown_key_exits_78_with_file_and_line(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], work[256], want[512];
+    fx_path(f, "unknown.cfg", cfg, sizeof cfg);
+    fx_endpoint(f, "work", work, sizeof work);
+    write_file(cfg,
+               "# line 1\n"
+               "work = {\n"
+               "  bind = \"%s\";\n"
+               "};\n"
+               "nope = 1;\n",
+               work);
+    struct proc *p = run_expect(f, 78, "parley-fetcher", "-n", "-c", cfg);
+    snprintf(want, sizeof want, "%s:5: unknown key 'nope'", cfg);
+    assert_contains("stderr", text(&p->ebuf), want);
+}
+
+static void test_check_syntax_error_exits_78_with_file_and_line(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], want[512];
+    fx_path(f, "syntax.cfg", cfg, sizeof cfg);
+    write_file(cfg, "work = {\n"
+                    "  connect = ;\n"
+                    "};\n");
+    struct proc *p = run_expect(f, 78, "parley-extractor", "-n", "-c", cfg);
+    snprintf(want, sizeof want, "%s:2: ", cfg);
+    assert_contains("stderr", text(&p->ebuf), want);
+}
+
+static void test_check_out_of_range_value_exits_78_naming_key(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], want[512];
+    fx_path(f, "range.cfg", cfg, sizeof cfg);
+    write_file(cfg, "zmq = { linger_ms = 999999; };\n");
+    struct proc *p = run_expect(f, 78, "parley-store", "-n", "-c", cfg);
+    snprintf(want, sizeof want, "%s:1: 'zmq.linger_ms' is 999999", cfg);
+    assert_contains("stderr", text(&p->ebuf), want);
+}
+
+static void test_check_missing_config_file_exits_78(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256];
+    fx_path(f, "absent.cfg", cfg, sizeof cfg);
+    struct proc *p = run_expect(f, 78, "parley-fetcher", "-n", "-c", cfg);
+    assert_contains("stderr", text(&p->ebuf), cfg);
+    /* Without -n too: a daemon never starts on a config it could not read. */
+    p = run_expect(f, 78, "parley-fetcher", "-c", cfg, NULL);
+    assert_contains("stderr", text(&p->ebuf), "cannot read config file");
+}
+
+static void test_check_wrong_type_exits_78(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], want[512];
+    fx_path(f, "type.cfg", cfg, sizeof cfg);
+    write_file(cfg, "\n"
+                    "work = { credit = \"two\"; };\n");
+    struct proc *p = run_expect(f, 78, "parley-extractor", "-n", "-c", cfg);
+    snprintf(want, sizeof want, "%s:2: 'work.credit' must be an integer", cfg);
+    assert_contains("stderr", text(&p->ebuf), want);
+}
+
+static void test_bind_failure_exits_69_with_message(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], live[256], replay[256];
+    fx_path(f, "bind.cfg", cfg, sizeof cfg);
+    fx_endpoint(f, "live", live, sizeof live);
+    fx_endpoint(f, "replay", replay, sizeof replay);
+    write_file(cfg,
+               "ingest = { bind = \"ipc:///nonexistent-dir-xyz/a.sock\"; };\n"
+               "live = { bind = \"%s\"; };\n"
+               "replay = { bind = \"%s\"; };\n",
+               live, replay);
+    struct proc *p = run_expect(f, 69, "parley-store", "-c", cfg, NULL);
+    assert_contains("stderr", text(&p->ebuf),
+                    "cannot bind socket 'ingest' to 'ipc:///nonexistent-dir-xyz/a.sock'");
+    if (strstr(text(&p->ebuf), " ready")) {
+        print_error("the store said ready although a bind failed:\n%s\n", text(&p->ebuf));
+        fail();
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The three together, and a hostile peer. */
+
+static void test_pipeline_extractor_ready_reaches_fetcher_and_all_stop_cleanly(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], line[4096];
+    fx_write_configs(f);
+    fx_path(f, "store.cfg", cfg, sizeof cfg);
+    struct proc *store = proc_start(f, "parley-store", "-c", cfg, (const char *)NULL);
+    fx_path(f, "fetcher.cfg", cfg, sizeof cfg);
+    struct proc *fetcher = proc_start(f, "parley-fetcher", "-v", "-c", cfg, (const char *)NULL);
+    assert_logs(store, " ready", READY_TIMEOUT_MS);
+    assert_logs(fetcher, " ready", READY_TIMEOUT_MS);
+    fx_path(f, "extractor.cfg", cfg, sizeof cfg);
+    struct proc *extractor = proc_start(f, "parley-extractor", "-c", cfg, (const char *)NULL);
+    assert_logs(extractor, " ready", READY_TIMEOUT_MS);
+
+    /* The extractor's READY crossed the work socket. */
+    assert_logs(fetcher, "extractor ready", READY_TIMEOUT_MS);
+    proc_line(fetcher, "extractor ready", line, sizeof line);
+    assert_contains("the fetcher's READY line", line, " credit=2");
+
+    proc_signal(extractor, SIGTERM);
+    proc_signal(fetcher, SIGTERM);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(extractor);
+    assert_stops_cleanly(fetcher);
+    assert_stops_cleanly(store);
+
+    proc_line(fetcher, " stopped ", line, sizeof line);
+    assert_contains("the fetcher's stopped line", line, " ready=1 ");
+    assert_contains("the fetcher's stopped line", line, " credit=2 ");
+    assert_contains("the fetcher's stopped line", line, " dropped=0");
+    proc_line(extractor, " stopped ", line, sizeof line);
+    assert_contains("the extractor's stopped line", line, " dropped=0");
+    proc_line(store, " stopped ", line, sizeof line);
+    assert_contains("the store's stopped line", line, " dropped=0");
+}
+
+/* Sends one multipart message of n frames. */
+static void send_frames(void *sock, size_t n, const void *const *frames, const size_t *sizes)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = zmq_send(sock, frames[i], sizes[i], i + 1 < n ? ZMQ_SNDMORE : 0);
+        assert_int_equal(rc, (int)sizes[i]);
+    }
+}
+
+/* The number after "key=" in line, or -1 if it is absent. */
+static long field_value(const char *line, const char *key)
+{
+    char want[64];
+    snprintf(want, sizeof want, " %s=", key);
+    const char *at = strstr(line, want);
+    if (!at)
+        return -1;
+    at += strlen(want);
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(at, &end, 10);
+    if (errno != 0 || end == at)
+        return -1;
+    return v;
+}
+
+static void test_fetcher_survives_garbage_and_still_answers_heartbeat(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], work[256], line[4096];
+    fx_write_configs(f);
+    fx_path(f, "fetcher.cfg", cfg, sizeof cfg);
+    fx_endpoint(f, "work", work, sizeof work);
+    struct proc *fetcher = proc_start(f, "parley-fetcher", "-c", cfg, (const char *)NULL);
+    assert_logs(fetcher, " ready", READY_TIMEOUT_MS);
+
+    f->zctx = zmq_ctx_new();
+    assert_non_null(f->zctx);
+    f->zsock = zmq_socket(f->zctx, ZMQ_DEALER);
+    assert_non_null(f->zsock);
+    int linger = 0, rcvtimeo = REPLY_TIMEOUT_MS, sndtimeo = REPLY_TIMEOUT_MS;
+    assert_int_equal(zmq_setsockopt(f->zsock, ZMQ_LINGER, &linger, sizeof linger), 0);
+    assert_int_equal(zmq_setsockopt(f->zsock, ZMQ_RCVTIMEO, &rcvtimeo, sizeof rcvtimeo), 0);
+    assert_int_equal(zmq_setsockopt(f->zsock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo), 0);
+    assert_int_equal(zmq_connect(f->zsock, work), 0);
+
+    /* {"v":1} and {"v":1,"credit":"x"} in MessagePack. */
+    static const char v1[] = {'\x81', '\xa1', 'v', '\x01'};
+    static const char bad_credit[] = {'\x82', '\xa1', 'v', '\x01', '\xa6', 'c', 'r',
+                                      'e',    'd',    'i', 't',    '\xa1', 'x'};
+    static const char reserved[] = {'\xc1'};
+
+    /* A single frame: no body. */
+    send_frames(f->zsock, 1, (const void *const[]){"xyz"}, (const size_t[]){3});
+    /* Not MessagePack. */
+    send_frames(f->zsock, 2, (const void *const[]){"READY", reserved},
+                (const size_t[]){5, sizeof reserved});
+    /* A credit of the wrong type. */
+    send_frames(f->zsock, 2, (const void *const[]){"READY", bad_credit},
+                (const size_t[]){5, sizeof bad_credit});
+    /* An unknown command with a valid body. */
+    send_frames(f->zsock, 2, (const void *const[]){"BOGUS", v1}, (const size_t[]){5, sizeof v1});
+    /* Six frames. */
+    send_frames(f->zsock, 6, (const void *const[]){"HB", v1, "a", "b", "c", "d"},
+                (const size_t[]){2, sizeof v1, 1, 1, 1, 1});
+    /* Then a good heartbeat, which must still be answered. */
+    send_frames(f->zsock, 2, (const void *const[]){"HB", v1}, (const size_t[]){2, sizeof v1});
+
+    char cmd[16], body[256];
+    int n = zmq_recv(f->zsock, cmd, sizeof cmd, 0);
+    if (n < 0) {
+        proc_pump(fetcher, 0);
+        print_error("no answer to HB within %d ms: %s; fetcher stderr:\n%s\n", REPLY_TIMEOUT_MS,
+                    zmq_strerror(zmq_errno()), text(&fetcher->ebuf));
+        fail();
+    }
+    assert_int_equal(n, 2);
+    assert_memory_equal(cmd, "HB", 2);
+    int more = 0;
+    size_t more_size = sizeof more;
+    assert_int_equal(zmq_getsockopt(f->zsock, ZMQ_RCVMORE, &more, &more_size), 0);
+    assert_int_equal(more, 1);
+    n = zmq_recv(f->zsock, body, sizeof body, 0);
+    assert_true(n > 0 && (size_t)n <= sizeof body);
+    assert_int_equal(zmq_getsockopt(f->zsock, ZMQ_RCVMORE, &more, &more_size), 0);
+    assert_int_equal(more, 0);
+    struct pl_msg m;
+    struct pl_diag diag;
+    assert_int_equal(pl_msg_decode(cmd, 2, body, (size_t)n, &m, &diag), PL_OK);
+    assert_int_equal(m.cmd, PL_CMD_HB);
+    pl_msg_release(&m);
+
+    proc_signal(fetcher, SIGTERM);
+    assert_stops_cleanly(fetcher);
+    proc_line(fetcher, " stopped ", line, sizeof line);
+    /* One connection keeps the order: all five were handled before the HB was answered. */
+    if (field_value(line, "dropped") != 5 || field_value(line, "received") != 1 ||
+        field_value(line, "ready") != 0 || field_value(line, "dropped_wrong_frame_count") != 2 ||
+        field_value(line, "dropped_malformed") != 1 ||
+        field_value(line, "dropped_wrong_type") != 1 ||
+        field_value(line, "dropped_unknown_command") != 1) {
+        print_error("unexpected counters in the fetcher's stopped line:\n%s\n", line);
+        fail();
+    }
+    assert_contains("the fetcher's log", text(&fetcher->ebuf), "WARN dropped message socket=work");
+}
+
+int main(void)
+{
+    long max = sysconf(_SC_OPEN_MAX);
+    if (max > 0)
+        g_max_fd = max < 65536 ? max : 65536;
+    /* A child that dies early must not kill the test when it writes to nothing. */
+    signal(SIGPIPE, SIG_IGN);
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_fetcher_starts_logs_config_and_stops_on_sigterm),
+        T(test_extractor_starts_logs_config_and_stops_on_sigterm),
+        T(test_store_starts_logs_config_and_stops_on_sigterm),
+        T(test_store_stops_on_sigint),
+        T(test_help_exits_0_and_prints_usage),
+        T(test_unknown_option_exits_64_with_usage),
+        T(test_unexpected_argument_exits_64),
+        T(test_check_good_config_prints_config_ok_and_exits_0),
+        T(test_check_unknown_key_exits_78_with_file_and_line),
+        T(test_check_syntax_error_exits_78_with_file_and_line),
+        T(test_check_out_of_range_value_exits_78_naming_key),
+        T(test_check_missing_config_file_exits_78),
+        T(test_check_wrong_type_exits_78),
+        T(test_bind_failure_exits_69_with_message),
+        T(test_pipeline_extractor_ready_reaches_fetcher_and_all_stop_cleanly),
+        T(test_fetcher_survives_garbage_and_still_answers_heartbeat),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
