@@ -23,6 +23,8 @@ const struct pl_cfg_key pl_sock_cfg_keys[] = {
       "disconnected"),
     K("send_timeout_ms", send_timeout_ms, 0, 600000, "1000",
       "a blocked send gives up after this long (0 never blocks)"),
+    K("recv_timeout_ms", recv_timeout_ms, 0, 600000, "5000",
+      "a blocking receive gives up after this long (0 never blocks; daemons poll instead)"),
     K("heartbeat_ivl_ms", heartbeat_ivl_ms, 0, 600000, "2000",
       "ZMTP heartbeat interval (0 turns heartbeats off)"),
     K("heartbeat_timeout_ms", heartbeat_timeout_ms, 0, 3600000, "10000",
@@ -55,6 +57,7 @@ void *pl_sock_new(void *ctx, int type, const struct pl_sock_opts *o, const char 
     rc |= s_set_int(sock, ZMQ_SNDHWM, o->sndhwm, "ZMQ_SNDHWM", name);
     rc |= s_set_int(sock, ZMQ_RCVHWM, o->rcvhwm, "ZMQ_RCVHWM", name);
     rc |= s_set_int(sock, ZMQ_SNDTIMEO, o->send_timeout_ms, "ZMQ_SNDTIMEO", name);
+    rc |= s_set_int(sock, ZMQ_RCVTIMEO, o->recv_timeout_ms, "ZMQ_RCVTIMEO", name);
     rc |= s_set_int(sock, ZMQ_HEARTBEAT_IVL, o->heartbeat_ivl_ms, "ZMQ_HEARTBEAT_IVL", name);
     rc |= s_set_int(sock, ZMQ_HEARTBEAT_TIMEOUT, o->heartbeat_timeout_ms, "ZMQ_HEARTBEAT_TIMEOUT",
                     name);

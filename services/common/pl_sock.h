@@ -28,6 +28,7 @@ struct pl_sock_opts {
     int64_t rcvhwm;               /* messages queued per peer on receive */
     int64_t max_msg_bytes;        /* larger incoming messages drop the connection */
     int64_t send_timeout_ms;      /* a send that cannot proceed fails with EAGAIN after this */
+    int64_t recv_timeout_ms;      /* a blocking receive fails with EAGAIN after this */
     int64_t heartbeat_ivl_ms;     /* ZMTP PING interval (0 off) */
     int64_t heartbeat_timeout_ms; /* no traffic for this long closes the connection */
     int64_t reconnect_ivl_ms;     /* first reconnect delay */

@@ -40,6 +40,7 @@ static struct pl_sock_opts s_opts(void)
                                  .rcvhwm = 9,
                                  .max_msg_bytes = 4096,
                                  .send_timeout_ms = 50,
+                                 .recv_timeout_ms = 60,
                                  .heartbeat_ivl_ms = 100,
                                  .heartbeat_timeout_ms = 1000,
                                  .reconnect_ivl_ms = 10,
@@ -65,6 +66,7 @@ static void test_factory_applies_every_option(void **state)
     assert_int_equal(s_getint(s, ZMQ_SNDHWM), 7);
     assert_int_equal(s_getint(s, ZMQ_RCVHWM), 9);
     assert_int_equal(s_getint(s, ZMQ_SNDTIMEO), 50);
+    assert_int_equal(s_getint(s, ZMQ_RCVTIMEO), 60);
     assert_int_equal(s_getint(s, ZMQ_HEARTBEAT_IVL), 100);
     assert_int_equal(s_getint(s, ZMQ_HEARTBEAT_TIMEOUT), 1000);
     assert_int_equal(s_getint(s, ZMQ_RECONNECT_IVL), 10);
