@@ -11,7 +11,7 @@ FUZZ_MALLOC_MB ?= 256
 CTEST_ARGS  ?=
 
 PKGS := libzmq msgpack libconfig cmocka libsodium sqlite3
-TOOLS := cmake cc clang clang-format pkg-config python3
+TOOLS := cmake cc clang clang-format cppcheck pkg-config python3
 
 .PHONY: all build test run asan fuzz bench clean deps format lint docs help
 
@@ -24,7 +24,7 @@ help:
 	@echo "make asan    build with AddressSanitizer+UBSan into $(ASAN_BUILD)/ and run every test"
 	@echo "make fuzz    run each libFuzzer target for FUZZ_SECONDS (default 60)"
 	@echo "make bench   run the benchmarks"
-	@echo "make lint    check formatting and banned functions"
+	@echo "make lint    formatting, banned functions and cppcheck"
 	@echo "make format  format the C sources in place"
 	@echo "make docs    regenerate the generated parts of the docs"
 	@echo "make clean   remove the build folders"
@@ -64,8 +64,8 @@ fuzz: deps
 bench: build
 	@echo "no benchmarks yet: the extraction, store and end-to-end benchmarks come with them"
 
-lint:
-	sh .ci/lint
+lint: build
+	BUILD=$(BUILD) sh .ci/lint
 
 docs: build
 	sh tools/sync-docs.sh $(BUILD)

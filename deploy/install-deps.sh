@@ -16,6 +16,7 @@ make               top-level wrapper
 gcc                default compiler
 clang              fuzz targets (libFuzzer) and the second compiler in CI
 clang-format       formatting check
+cppcheck           static analysis in the lint
 pkg-config         locates the libraries below
 libzmq3-dev        ZeroMQ transport (libzmq)
 libmsgpack-dev     MessagePack codec (msgpack-c)

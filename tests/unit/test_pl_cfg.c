@@ -43,8 +43,10 @@ static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/pl_cfg_XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (!mkdtemp(f->dir)) {
+        free(f);
         return -1;
+    }
     snprintf(f->path, sizeof f->path, "%s/test.cfg", f->dir);
     snprintf(f->errpath, sizeof f->errpath, "%s/stderr", f->dir);
     f->sec = (struct pl_cfg_section){keys, sizeof keys / sizeof keys[0], &f->d};
