@@ -27,6 +27,7 @@ libconfig-dev      configuration files (libconfig)
 libcmocka-dev      unit tests (cmocka)
 libsodium-dev      BLAKE2b ids and CURVE keys (libsodium)
 libsqlite3-dev     embedded store and outbox (SQLite)
+libutf8proc-dev    Unicode normalisation for matching names (utf8proc)
 python3            scoring the seed extraction against the gold events
 "
 

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmds.h"
+
 #define EX_OK          0
 #define EX_USAGE       64
 #define EX_UNAVAILABLE 69
@@ -28,8 +30,8 @@ static const struct command commands[] = {
      "follow the live event stream, resumably", s_not_built},
     {"query", "query [filters] [--endpoint EP | --db PATH]", "search stored events", s_not_built},
     {"export", "export --format jsonl|csv [--gdelt]", "export stored events", s_not_built},
-    {"extract", "extract FILE...|-", "code articles offline, one JSON mention per line",
-     s_not_built},
+    {"extract", "extract [--dict DIR] FILE...|-",
+     "code articles offline, one JSON mention per line", cmd_extract},
     {"keygen", "keygen NAME", "write a CURVE key pair", s_not_built},
 };
 
@@ -63,7 +65,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(argv[1], commands[i].name) != 0)
             continue;
-        if (argc > 2 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
+        if (argc > 2 && commands[i].run == s_not_built &&
+            (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
             printf("usage: parley %s\n\n%s\n", commands[i].usage, commands[i].what);
             return EX_OK;
         }
