@@ -1,41 +1,86 @@
 /* extractor.c - see extractor.h. */
 #include "extractor.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "extract.h"
 #include "pl_daemon.h"
 #include "pl_log.h"
 #include "pl_loop.h"
+#include "pl_sig.h"
+#include "pl_util.h"
 
-/* The extractor version sent with READY; the extraction library will refine it. */
-#define XV "parley-" PARLEY_VERSION
+#define MAX_QUEUE 64
+
+/* An article taken from the fetcher and not yet acknowledged. */
+struct job {
+    struct pl_msg task; /* the TASK as received (owns the article) */
+};
 
 struct extractor {
-    void *ctx;                /* ZeroMQ context, owned */
-    void *work;               /* DEALER connected to the fetcher */
-    void *ingest;             /* DEALER connected to the store */
-    struct pl_loop *loop;     /* poll loop */
-    struct pl_buf scratch;    /* reused to encode messages */
-    struct pl_drops drops;    /* bad input dropped */
-    uint32_t credit;          /* credit offered with READY */
-    char worker[128];         /* host:pid, for the fetcher's logs */
-    unsigned long tasks;      /* TASKs received */
-    unsigned long nacked;     /* TASKs refused */
-    unsigned long unexpected; /* well-formed messages that do not belong on a socket */
+    void *ctx;                   /* ZeroMQ context, owned */
+    void *work;                  /* DEALER connected to the fetcher */
+    void *ingest;                /* DEALER connected to the store */
+    struct pl_loop *loop;        /* poll loop */
+    struct pl_buf scratch;       /* reused to encode messages */
+    struct pl_drops drops;       /* bad input dropped */
+    struct lexicon *lex;         /* dictionaries */
+    char *dict_dir;              /* where they come from */
+    uint32_t credit;             /* tasks taken at once */
+    char worker[128];            /* host:pid, for the fetcher's logs */
+    struct job queue[MAX_QUEUE]; /* tasks waiting, in arrival order */
+    size_t nqueue;
+    bool busy;            /* queue[0] is at the store, waiting for OK */
+    struct pl_buf events; /* the EVENTS body of queue[0], kept for resending */
+    int64_t sent_at;      /* when it was (re)sent */
+    int retries;          /* resends so far */
+    int64_t timeout_ms;   /* ingest.timeout_ms */
+    int max_retries;      /* ingest.retries */
+    /* counters for the shutdown line */
+    unsigned long tasks, done, nacked, mentions, resent, abandoned, unexpected, stale;
+    uint64_t bytes;  /* article text coded */
+    int64_t busy_ms; /* time spent extracting */
 };
+
+static void s_worker_name(struct extractor *self)
+{
+    char host[64] = "localhost";
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    snprintf(self->worker, sizeof self->worker, "%s:%ld", host, (long)getpid());
+}
 
 struct extractor *extractor_new(const struct extractor_config *cfg, const struct pl_sock_opts *zmq)
 {
     struct extractor *self = pl_xcalloc(1, sizeof *self);
     pl_buf_init(&self->scratch);
+    pl_buf_init(&self->events);
     pl_drops_init(&self->drops);
     self->loop = pl_loop_new();
     self->credit = (uint32_t)cfg->credit;
-    char host[64] = "localhost";
-    gethostname(host, sizeof host - 1);
-    snprintf(self->worker, sizeof self->worker, "%s:%ld", host, (long)getpid());
+    self->timeout_ms = cfg->ingest_timeout_ms;
+    self->max_retries = (int)cfg->ingest_retries;
+    self->dict_dir = pl_xstrdup(cfg->dict_dir);
+    s_worker_name(self);
+
+    int64_t t0 = pl_now_ms();
+    self->lex = lexicon_load(cfg->dict_dir);
+    if (!self->lex) {
+        pl_log_error("cannot load the dictionaries from '%s' (see the lines above)", cfg->dict_dir);
+        goto fail;
+    }
+    struct lexicon_stats st;
+    lexicon_stats(self->lex, &st);
+    pl_log_info("dictionaries loaded dir=%s ms=%lld countries=%zu organisations=%zu "
+                "people=%zu roles=%zu places=%zu patterns=%zu",
+                cfg->dict_dir, (long long)(pl_now_ms() - t0), st.countries, st.igos, st.persons,
+                st.roles, st.places, st.patterns);
+
     self->ctx = zmq_ctx_new();
     if (!self->ctx) {
         pl_log_error("cannot create ZeroMQ context: %s", zmq_strerror(zmq_errno()));
@@ -57,8 +102,8 @@ fail:
 
 static int s_send_work(struct extractor *self, const struct pl_msg *m)
 {
-    /* A DEALER queues until the fetcher is reachable; a full queue means it is gone for long
-     * enough that the lease will hand the article to someone else anyway. */
+    /* A DEALER queues until the fetcher is reachable; a full queue means it has been gone
+     * long enough that the lease will hand the article to someone else anyway. */
     if (pl_msg_send(self->work, NULL, 0, m, &self->scratch, ZMQ_DONTWAIT) != 0) {
         pl_log_limited(&self->drops.rl, PL_LOG_WARN, "cannot send %s to the fetcher: %s",
                        pl_cmd_name(m->cmd), zmq_strerror(zmq_errno()));
@@ -67,53 +112,173 @@ static int s_send_work(struct extractor *self, const struct pl_msg *m)
     return 0;
 }
 
-static void s_handle_work(struct extractor *self, struct pl_msg *m)
+static void s_ready(struct extractor *self, uint32_t credit)
 {
-    switch (m->cmd) {
-    case PL_CMD_TASK: {
-        self->tasks++;
-        /* Refuse rather than hold it: the fetcher keeps it and can count the attempt. */
-        struct pl_msg nack = {.cmd = PL_CMD_NACK};
-        nack.u.nack.id = m->u.task.id;
-        static char reason[] = "this extractor has no extraction library yet";
-        nack.u.nack.reason = reason;
-        if (s_send_work(self, &nack) == 0)
+    struct pl_msg ready = {.cmd = PL_CMD_READY};
+    static char xv[] = EXTRACT_VERSION;
+    ready.u.ready.credit = credit;
+    ready.u.ready.worker = self->worker;
+    ready.u.ready.xv = xv;
+    (void)s_send_work(self, &ready);
+}
+
+/* Finishes queue[0]: DONE (or NACK with reason) to the fetcher, credit back. */
+static void s_finish(struct extractor *self, const char *nack_reason)
+{
+    struct job *j = &self->queue[0];
+    struct pl_msg m;
+    if (nack_reason) {
+        m = (struct pl_msg){.cmd = PL_CMD_NACK};
+        m.u.nack.id = j->task.u.task.id;
+        char reason[PL_MAX_REASON_BYTES];
+        snprintf(reason, sizeof reason, "%s", nack_reason);
+        m.u.nack.reason = reason;
+        if (s_send_work(self, &m) == 0)
             self->nacked++;
-        struct pl_msg ready = {.cmd = PL_CMD_READY};
-        ready.u.ready.credit = 1;
-        ready.u.ready.worker = self->worker;
-        (void)s_send_work(self, &ready);
-        break;
+    } else {
+        m = (struct pl_msg){.cmd = PL_CMD_DONE};
+        m.u.done.id = j->task.u.task.id;
+        if (s_send_work(self, &m) == 0)
+            self->done++;
     }
-    case PL_CMD_HB:
-        break;
-    default:
-        self->unexpected++;
-        pl_log_limited(&self->drops.rl, PL_LOG_WARN, "unexpected command socket=work cmd=%s",
-                       pl_cmd_name(m->cmd));
+    pl_msg_release(&j->task);
+    memmove(&self->queue[0], &self->queue[1], (self->nqueue - 1) * sizeof self->queue[0]);
+    self->nqueue--;
+    self->busy = false;
+    s_ready(self, 1);
+}
+
+/* Drops queue[0] without an answer: its lease will bring it back, to someone. */
+static void s_abandon(struct extractor *self)
+{
+    pl_log_warn("store did not acknowledge article id=%s after %d tries; leaving it to its "
+                "lease",
+                self->queue[0].task.u.task.id, self->retries + 1);
+    self->abandoned++;
+    pl_msg_release(&self->queue[0].task);
+    memmove(&self->queue[0], &self->queue[1], (self->nqueue - 1) * sizeof self->queue[0]);
+    self->nqueue--;
+    self->busy = false;
+    s_ready(self, 1);
+}
+
+static int s_send_events(struct extractor *self)
+{
+    if (zmq_send(self->ingest, "EVENTS", 6, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0 ||
+        zmq_send(self->ingest, self->events.data, self->events.len, 0) < 0) {
+        pl_log_limited(&self->drops.rl, PL_LOG_WARN, "cannot send EVENTS to the store: %s",
+                       zmq_strerror(zmq_errno()));
+        return -1;
     }
+    self->sent_at = pl_now_ms();
+    return 0;
+}
+
+/* Extracts queue[0] and sends its mentions to the store. */
+static void s_start_next(struct extractor *self)
+{
+    while (!self->busy && self->nqueue > 0) {
+        struct pl_task *t = &self->queue[0].task.u.task;
+        struct extract_result res;
+        char why[256];
+        int64_t t0 = pl_now_ms();
+        if (extract_article(self->lex, &t->article, EXTRACT_VERSION, &res, why, sizeof why) != 0) {
+            pl_log_warn("cannot code article id=%s: %s", t->id, why);
+            s_finish(self, why);
+            continue;
+        }
+        self->busy_ms += pl_now_ms() - t0;
+        self->bytes += strlen(t->article.text);
+        struct pl_msg ev = {.cmd = PL_CMD_EVENTS};
+        static char xv[] = EXTRACT_VERSION;
+        ev.u.events.id = t->id;
+        ev.u.events.xv = xv;
+        ev.u.events.mentions = res.mentions;
+        ev.u.events.n_mentions = res.n < PL_MAX_BATCH ? res.n : PL_MAX_BATCH;
+        if (res.n > PL_MAX_BATCH)
+            pl_log_warn("article id=%s has %zu mentions; sending the first %u", t->id, res.n,
+                        (unsigned)PL_MAX_BATCH);
+        pl_buf_clear(&self->events);
+        struct pl_diag diag;
+        enum pl_status st = pl_msg_encode(&ev, &self->events, &diag);
+        size_t n = res.n;
+        extract_result_release(&res);
+        if (st != PL_OK) {
+            char reason[256];
+            snprintf(reason, sizeof reason, "cannot encode its mentions: %s at %s",
+                     pl_status_name(st), diag.where);
+            pl_log_warn("article id=%s: %s", t->id, reason);
+            s_finish(self, reason);
+            continue;
+        }
+        self->mentions += n;
+        self->retries = 0;
+        self->busy = true;
+        (void)s_send_events(self);
+    }
+}
+
+static void s_on_task(struct extractor *self, struct pl_msg *m)
+{
+    self->tasks++;
+    if (self->nqueue == MAX_QUEUE) {
+        /* more than the credit offered: refuse, the fetcher will try elsewhere */
+        struct pl_msg nack = {.cmd = PL_CMD_NACK};
+        static char reason[] = "extractor queue is full (more tasks than credit)";
+        nack.u.nack.id = m->u.task.id;
+        nack.u.nack.reason = reason;
+        (void)s_send_work(self, &nack);
+        pl_msg_release(m);
+        return;
+    }
+    self->queue[self->nqueue++].task = *m; /* the queue takes the message over */
+    memset(m, 0, sizeof *m);
+    s_start_next(self);
+}
+
+static void s_on_store_reply(struct extractor *self, const struct pl_msg *m)
+{
+    const char *id = m->cmd == PL_CMD_OK ? m->u.ok.id : m->u.err.id;
+    if (!self->busy || !id || strcmp(id, self->queue[0].task.u.task.id) != 0) {
+        self->stale++; /* an answer to a resend we already settled */
+        return;
+    }
+    if (m->cmd == PL_CMD_OK) {
+        s_finish(self, NULL);
+    } else {
+        pl_log_warn("store refused article id=%s: %s", id, m->u.err.reason);
+        char reason[PL_MAX_REASON_BYTES];
+        snprintf(reason, sizeof reason, "store: %s", m->u.err.reason);
+        s_finish(self, reason);
+    }
+    s_start_next(self);
 }
 
 static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
 {
     (void)loop;
     struct extractor *self = arg;
-    const char *name = sock == self->work ? "work" : "ingest";
-    for (int i = 0; i < 256; i++) {
+    bool work = sock == self->work;
+    for (int i = 0; i < 64; i++) {
         struct pl_frames fr;
         struct pl_msg m;
-        int rc = pl_sock_recv_msg(sock, name, 0, &fr, &m, &self->drops);
+        int rc = pl_sock_recv_msg(sock, work ? "work" : "ingest", 0, &fr, &m, &self->drops);
         if (rc < 0)
             return 0;
         if (rc == 0 && fr.n == 0)
             break;
         if (rc == 1) {
-            if (sock == self->work) {
-                s_handle_work(self, &m);
+            if (work && m.cmd == PL_CMD_TASK) {
+                s_on_task(self, &m);
+            } else if (work && m.cmd == PL_CMD_HB) {
+                struct pl_msg hb = {.cmd = PL_CMD_HB};
+                (void)s_send_work(self, &hb);
+            } else if (!work && (m.cmd == PL_CMD_OK || m.cmd == PL_CMD_ERR)) {
+                s_on_store_reply(self, &m);
             } else {
                 self->unexpected++;
-                pl_log_limited(&self->drops.rl, PL_LOG_WARN,
-                               "unexpected command socket=ingest cmd=%s", pl_cmd_name(m.cmd));
+                pl_log_limited(&self->drops.rl, PL_LOG_WARN, "unexpected command socket=%s cmd=%s",
+                               work ? "work" : "ingest", pl_cmd_name(m.cmd));
             }
             pl_msg_release(&m);
         }
@@ -122,27 +287,76 @@ static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
     return 0;
 }
 
+static int s_on_timer(struct pl_loop *loop, void *arg)
+{
+    (void)loop;
+    struct extractor *self = arg;
+    if (!self->busy || pl_now_ms() - self->sent_at < self->timeout_ms)
+        return 0;
+    if (self->retries >= self->max_retries) {
+        s_abandon(self);
+        s_start_next(self);
+        return 0;
+    }
+    self->retries++;
+    self->resent++;
+    pl_log_limited(&self->drops.rl, PL_LOG_WARN,
+                   "no answer from the store for article id=%s; sending again (try %d)",
+                   self->queue[0].task.u.task.id, self->retries + 1);
+    (void)s_send_events(self);
+    return 0;
+}
+
+static void s_reload(struct extractor *self)
+{
+    int64_t t0 = pl_now_ms();
+    struct lexicon *lex = lexicon_load(self->dict_dir);
+    if (!lex) {
+        pl_log_error("cannot reload the dictionaries from '%s'; keeping the loaded ones",
+                     self->dict_dir);
+        return;
+    }
+    lexicon_destroy(&self->lex);
+    self->lex = lex;
+    pl_log_info("dictionaries reloaded dir=%s ms=%lld", self->dict_dir,
+                (long long)(pl_now_ms() - t0));
+}
+
+static int s_on_signal(struct pl_loop *loop, int fd, void *arg)
+{
+    struct extractor *self = arg;
+    int sig = pl_sig_read(fd);
+    if (sig == SIGHUP) {
+        s_reload(self);
+        return 0;
+    }
+    if (sig == SIGTERM || sig == SIGINT) {
+        pl_log_info("stopping signal=%s", sig == SIGTERM ? "TERM" : "INT");
+        pl_loop_stop(loop);
+    }
+    return 0;
+}
+
 int extractor_run(struct extractor *self, int sigfd)
 {
-    if (pl_loop_add_fd(self->loop, sigfd, pl_daemon_on_signal, self) != 0 ||
+    if (pl_loop_add_fd(self->loop, sigfd, s_on_signal, self) != 0 ||
         pl_loop_add_socket(self->loop, self->work, s_on_socket, self) != 0 ||
-        pl_loop_add_socket(self->loop, self->ingest, s_on_socket, self) != 0)
+        pl_loop_add_socket(self->loop, self->ingest, s_on_socket, self) != 0 ||
+        pl_loop_add_timer(self->loop, 100, s_on_timer, self) < 0)
         return -1;
-    struct pl_msg ready = {.cmd = PL_CMD_READY};
-    ready.u.ready.credit = self->credit;
-    ready.u.ready.worker = self->worker;
-    static char xv[] = XV;
-    ready.u.ready.xv = xv;
-    if (s_send_work(self, &ready) != 0)
-        return -1;
-    pl_log_info("ready credit=%u (no extraction library yet: tasks are refused with NACK)",
-                self->credit);
+    s_ready(self, self->credit);
+    pl_log_info("ready credit=%u xv=%s", self->credit, EXTRACT_VERSION);
     int rc = pl_loop_run(self->loop);
+    /* Work in hand is not acknowledged: the fetcher's leases bring it back. */
     struct pl_buf line;
     pl_buf_init(&line);
     pl_drops_format(&self->drops, &line);
-    pl_log_info("stopped tasks=%lu nack=%lu unexpected=%lu%s", self->tasks, self->nacked,
-                self->unexpected, line.data);
+    double mb = (double)self->bytes / 1e6;
+    pl_log_info("stopped tasks=%lu done=%lu nack=%lu mentions=%lu resent=%lu abandoned=%lu "
+                "in_hand=%zu stale=%lu unexpected=%lu text_mb=%.2f extract_ms=%lld%s",
+                self->tasks, self->done, self->nacked, self->mentions, self->resent,
+                self->abandoned, self->nqueue, self->stale, self->unexpected, mb,
+                (long long)self->busy_ms, line.data);
     pl_buf_release(&line);
     return rc;
 }
@@ -157,8 +371,13 @@ void extractor_destroy(struct extractor **self_p)
     pl_sock_close_now(&self->ingest);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
+    for (size_t i = 0; i < self->nqueue; i++)
+        pl_msg_release(&self->queue[i].task);
+    lexicon_destroy(&self->lex);
+    free(self->dict_dir);
     pl_loop_destroy(&self->loop);
     pl_buf_release(&self->scratch);
+    pl_buf_release(&self->events);
     free(self);
     *self_p = NULL;
 }

@@ -1,8 +1,15 @@
 /* extractor.h - parley-extractor: codes articles into event mentions.
  *
- * This first version connects to the fetcher (work, DEALER) and the store (ingest, DEALER),
- * offers its credit with READY and answers heartbeats. The extraction library is not built
- * yet, so a TASK is refused with NACK and its reason, never silently dropped.
+ * Work arrives from the fetcher as TASKs against the credit this extractor offers (READY).
+ * Each article is extracted, its mentions go to the store in one EVENTS message, and only
+ * the store's OK makes the extractor send DONE to the fetcher: an extractor that dies at any
+ * point loses nothing, because the fetcher's lease hands the article to someone else and
+ * the store ignores what it already has. A store ERR or an article that cannot be read is
+ * handed back with NACK and its reason. A store that does not answer gets the same EVENTS
+ * again (the store is idempotent) up to ingest.retries times; after that the article is left
+ * to the lease.
+ *
+ * SIGHUP reloads the dictionaries; a reload that fails keeps the old ones.
  */
 #ifndef EXTRACTOR_H
 #define EXTRACTOR_H
@@ -13,9 +20,12 @@
 #include "pl_sock.h"
 
 struct extractor_config {
-    char *work_connect;   /* the fetcher's work endpoint */
-    char *ingest_connect; /* the store's ingest endpoint */
-    int64_t credit;       /* tasks taken at once */
+    char *work_connect;        /* the fetcher's work endpoint */
+    char *ingest_connect;      /* the store's ingest endpoint */
+    int64_t credit;            /* tasks taken at once */
+    char *dict_dir;            /* dictionary folder */
+    int64_t ingest_timeout_ms; /* wait this long for the store's OK before resending */
+    int64_t ingest_retries;    /* resends before leaving the article to its lease */
 };
 
 struct extractor;

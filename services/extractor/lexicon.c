@@ -586,6 +586,17 @@ static int s_load_agents(struct lexicon *lex, struct doc *scratch, const char *p
     return rc;
 }
 
+/* "ii", "vi", "xiv": a regnal number, not a surname */
+static bool s_roman(const char *s, size_t n)
+{
+    if (n == 0 || n > 5)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("ivxl", s[i]))
+            return false;
+    return true;
+}
+
 static uint32_t s_person_by_name(const struct lexicon *lex, const char *name)
 {
     /* People files are grouped by person, so the last one is the likely match. */
@@ -632,7 +643,11 @@ static int s_load_people_file(struct lexicon *lex, struct doc *scratch, const ch
             memset(p, 0, sizeof *p);
             p->name = pl_xstrdup(name);
             size_t n = lexicon_phrase(lex, scratch, name, strlen(name));
-            p->surname = n >= 2 ? scratch->tok[n - 1].id : 0;
+            /* the surname is the last word, skipping regnal numbers ("Felipe VI") */
+            size_t last = n;
+            while (last > 1 && s_roman(doc_norm(scratch, last - 1), scratch->tok[last - 1].nlen))
+                last--;
+            p->surname = last >= 2 && last == n ? scratch->tok[last - 1].id : 0;
             s_add_phrase(lex, scratch, name, LX_PERSON, ref, true);
         }
         struct lx_person *p = &lex->persons[ref];

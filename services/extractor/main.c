@@ -11,6 +11,12 @@ static const struct pl_cfg_key keys[] = {
      0, "tcp://localhost:5556", "the store's ingest endpoint", pl_cfg_check_endpoint},
     {"work.credit", PL_CFG_INT, offsetof(struct extractor_config, credit), 1, 64, 0, 0, "2",
      "articles taken at once (each one in flight is redelivered if this extractor dies)", NULL},
+    {"extract.dict_dir", PL_CFG_STRING, offsetof(struct extractor_config, dict_dir), 1, 4096, 0, 0,
+     PARLEY_DATA_DIR, "folder of the dictionaries (data/README.md); SIGHUP reloads it", NULL},
+    {"ingest.timeout_ms", PL_CFG_INT, offsetof(struct extractor_config, ingest_timeout_ms), 100,
+     600000, 0, 0, "10000", "wait this long for the store's OK before sending EVENTS again", NULL},
+    {"ingest.retries", PL_CFG_INT, offsetof(struct extractor_config, ingest_retries), 0, 100, 0, 0,
+     "3", "resends before the article is left to its lease", NULL},
 };
 
 static int run(void *arg, int sigfd)
@@ -33,8 +39,7 @@ int main(int argc, char **argv)
         .name = "extractor",
         .summary = "Codes news articles into CAMEO/PLOVER event mentions.",
         .details = "Sockets: work (DEALER, connect to the fetcher) and ingest (DEALER, connect\n"
-                   "to the store). Run as many as you like. The extraction library is not built\n"
-                   "yet: tasks are refused with NACK.",
+                   "to the store). Run as many as you like. SIGHUP reloads the dictionaries.",
         .common = &common,
         .own = own,
         .nown = 1,

@@ -33,6 +33,7 @@
 
 #include "pl_base.h"
 #include "pl_msg.h"
+#include "pl_sock.h"
 #include "pl_util.h"
 
 #ifndef PL_BIN_DIR
@@ -65,6 +66,7 @@ struct fx {
     size_t nprocs;                /* entries used in procs */
     void *zctx;                   /* ZeroMQ context of the hostile peer, or NULL */
     void *zsock;                  /* its DEALER socket, or NULL */
+    void *zsock2;                 /* a second socket (the fake store), or NULL */
 };
 
 static long g_max_fd = 1024; /* highest descriptor to close in a child, found before fork */
@@ -454,6 +456,8 @@ static int teardown(void **state)
         return 0;
     if (f->zsock)
         zmq_close(f->zsock);
+    if (f->zsock2)
+        zmq_close(f->zsock2);
     if (f->zctx)
         zmq_ctx_term(f->zctx);
     for (size_t i = 0; i < f->nprocs; i++) {
@@ -806,6 +810,188 @@ static void test_fetcher_survives_garbage_and_still_answers_heartbeat(void **sta
     assert_contains("the fetcher's log", text(&fetcher->ebuf), "WARN dropped message socket=work");
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The extractor between a fetcher and a store that this test plays. */
+
+/* A ROUTER bound to endpoint, with receive and send timeouts. */
+static void *s_router(struct fx *f, const char *endpoint)
+{
+    if (!f->zctx)
+        f->zctx = zmq_ctx_new();
+    void *s = zmq_socket(f->zctx, ZMQ_ROUTER);
+    assert_non_null(s);
+    int linger = 0, timeo = REPLY_TIMEOUT_MS;
+    assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeo, sizeof timeo), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeo, sizeof timeo), 0);
+    assert_int_equal(zmq_bind(s, endpoint), 0);
+    return s;
+}
+
+/* Receives one message on a ROUTER: the peer's identity and the decoded message. */
+static void s_expect(void *sock, enum pl_cmd cmd, struct pl_msg *m, char *peer, size_t *peerlen)
+{
+    struct pl_frames fr;
+    assert_int_equal(pl_frames_recv(sock, &fr, 0), 0);
+    struct pl_diag d;
+    enum pl_status st = pl_frames_decode(&fr, 1, m, &d);
+    if (st != PL_OK)
+        fail_msg("undecodable message: %s at %s", pl_status_name(st), d.where);
+    if (m->cmd != cmd)
+        fail_msg("expected %s, got %s", pl_cmd_name(cmd), pl_cmd_name(m->cmd));
+    *peerlen = zmq_msg_size(&fr.f[0]);
+    assert_true(*peerlen <= 256);
+    memcpy(peer, zmq_msg_data(&fr.f[0]), *peerlen);
+    pl_frames_close(&fr);
+}
+
+/* True when a message arrives on sock within ms. */
+static bool s_arrives(void *sock, int ms)
+{
+    zmq_pollitem_t it = {.socket = sock, .events = ZMQ_POLLIN};
+    return zmq_poll(&it, 1, ms) == 1;
+}
+
+static char g_article_id[] = "0123456789abcdef0123456789abcdef";
+
+/* Starts an extractor wired to a fake fetcher (zsock) and a fake store (zsock2), receives its
+ * READY and sends it one TASK; returns with the EVENTS the extractor sent to the store. */
+static struct proc *s_extractor_with_task(struct fx *f, int timeout_ms, int retries,
+                                          struct pl_msg *events, char *store_peer,
+                                          size_t *store_peerlen, char *work_peer,
+                                          size_t *work_peerlen)
+{
+    char cfg[256], work[256], ingest[256];
+    fx_endpoint(f, "work", work, sizeof work);
+    fx_endpoint(f, "ingest", ingest, sizeof ingest);
+    f->zsock = s_router(f, work);
+    f->zsock2 = s_router(f, ingest);
+    fx_path(f, "extractor.cfg", cfg, sizeof cfg);
+    write_file(cfg,
+               "work = { connect = \"%s\"; credit = 2; };\n"
+               "ingest = { connect = \"%s\"; timeout_ms = %d; retries = %d; };\n",
+               work, ingest, timeout_ms, retries);
+    struct proc *x = proc_start(f, "parley-extractor", "-c", cfg, (const char *)NULL);
+    assert_logs(x, " ready", READY_TIMEOUT_MS);
+
+    struct pl_msg ready;
+    s_expect(f->zsock, PL_CMD_READY, &ready, work_peer, work_peerlen);
+    assert_int_equal(ready.u.ready.credit, 2);
+    assert_non_null(ready.u.ready.xv);
+    pl_msg_release(&ready);
+
+    struct pl_msg task = {.cmd = PL_CMD_TASK};
+    char text[] = "Armenian Foreign Minister Ararat Mirzoyan met Azerbaijani Foreign Minister "
+                  "Jeyhun Bayramov in Moscow on Monday.";
+    char published[] = "2023-05-24T09:00:00Z", fetched[] = "2023-05-24T09:05:00Z";
+    task.u.task.id = g_article_id;
+    task.u.task.attempt = 1;
+    task.u.task.lease_ms = 30000;
+    task.u.task.article.id = g_article_id;
+    task.u.task.article.text = text;
+    task.u.task.article.published = published;
+    task.u.task.article.fetched_at = fetched;
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    assert_int_equal(pl_msg_send(f->zsock, work_peer, *work_peerlen, &task, &scratch, 0), 0);
+    pl_buf_release(&scratch);
+
+    s_expect(f->zsock2, PL_CMD_EVENTS, events, store_peer, store_peerlen);
+    assert_string_equal(events->u.events.id, g_article_id);
+    return x;
+}
+
+static void test_extractor_sends_done_only_after_the_store_ok(void **state)
+{
+    struct fx *f = *state;
+    struct pl_msg ev, m;
+    char store_peer[256], work_peer[256];
+    size_t slen, wlen;
+    struct proc *x = s_extractor_with_task(f, 5000, 1, &ev, store_peer, &slen, work_peer, &wlen);
+    /* the article's meeting, coded and dated from "on Monday" before publication */
+    assert_true(ev.u.events.n_mentions >= 1);
+    const struct pl_mention *mn = &ev.u.events.mentions[0];
+    assert_string_equal(mn->c.source.code, "ARMGOV");
+    assert_string_equal(mn->c.target.code, "AZEGOV");
+    assert_string_equal(mn->c.cameo, "040");
+    assert_string_equal(mn->c.date, "2023-05-22");
+    assert_string_equal(mn->c.location.name, "Moscow");
+    pl_msg_release(&ev);
+
+    /* no DONE while the store has not answered */
+    assert_false(s_arrives(f->zsock, 300));
+
+    struct pl_msg ok = {.cmd = PL_CMD_OK};
+    ok.u.ok.id = g_article_id;
+    ok.u.ok.first_seq = 1;
+    ok.u.ok.count = 1;
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    assert_int_equal(pl_msg_send(f->zsock2, store_peer, slen, &ok, &scratch, 0), 0);
+    pl_buf_release(&scratch);
+
+    s_expect(f->zsock, PL_CMD_DONE, &m, work_peer, &wlen);
+    assert_string_equal(m.u.done.id, g_article_id);
+    pl_msg_release(&m);
+    s_expect(f->zsock, PL_CMD_READY, &m, work_peer, &wlen);
+    assert_int_equal(m.u.ready.credit, 1); /* the credit the finished task frees */
+    pl_msg_release(&m);
+
+    proc_signal(x, SIGTERM);
+    assert_stops_cleanly(x);
+    char line[4096];
+    proc_line(x, " stopped ", line, sizeof line);
+    assert_contains("the extractor's stopped line", line, " done=1 ");
+}
+
+static void test_extractor_hands_a_store_refusal_back_with_nack(void **state)
+{
+    struct fx *f = *state;
+    struct pl_msg ev, m;
+    char store_peer[256], work_peer[256];
+    size_t slen, wlen;
+    struct proc *x = s_extractor_with_task(f, 5000, 1, &ev, store_peer, &slen, work_peer, &wlen);
+    pl_msg_release(&ev);
+    struct pl_msg err = {.cmd = PL_CMD_ERR};
+    char reason[] = "database is read-only";
+    err.u.err.id = g_article_id;
+    err.u.err.reason = reason;
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    assert_int_equal(pl_msg_send(f->zsock2, store_peer, slen, &err, &scratch, 0), 0);
+    pl_buf_release(&scratch);
+    s_expect(f->zsock, PL_CMD_NACK, &m, work_peer, &wlen);
+    assert_string_equal(m.u.nack.id, g_article_id);
+    assert_non_null(strstr(m.u.nack.reason, "database is read-only"));
+    pl_msg_release(&m);
+    proc_signal(x, SIGTERM);
+    assert_stops_cleanly(x);
+}
+
+static void test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease(void **state)
+{
+    struct fx *f = *state;
+    struct pl_msg ev, m;
+    char store_peer[256], work_peer[256];
+    size_t slen, wlen;
+    struct proc *x = s_extractor_with_task(f, 200, 1, &ev, store_peer, &slen, work_peer, &wlen);
+    pl_msg_release(&ev);
+    /* the same EVENTS again after the timeout */
+    s_expect(f->zsock2, PL_CMD_EVENTS, &ev, store_peer, &slen);
+    assert_string_equal(ev.u.events.id, g_article_id);
+    pl_msg_release(&ev);
+    /* then no DONE and no NACK: only the credit comes back */
+    s_expect(f->zsock, PL_CMD_READY, &m, work_peer, &wlen);
+    assert_int_equal(m.u.ready.credit, 1);
+    pl_msg_release(&m);
+    proc_signal(x, SIGTERM);
+    assert_stops_cleanly(x);
+    char line[4096];
+    proc_line(x, " stopped ", line, sizeof line);
+    assert_contains("the extractor's stopped line", line, " abandoned=1 ");
+    assert_contains("the extractor's stopped line", line, " done=0 ");
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -832,6 +1018,9 @@ int main(void)
         T(test_bind_failure_exits_69_with_message),
         T(test_pipeline_extractor_ready_reaches_fetcher_and_all_stop_cleanly),
         T(test_fetcher_survives_garbage_and_still_answers_heartbeat),
+        T(test_extractor_sends_done_only_after_the_store_ok),
+        T(test_extractor_hands_a_store_refusal_back_with_nack),
+        T(test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
