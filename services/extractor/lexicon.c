@@ -975,9 +975,9 @@ const uint32_t *lexicon_engine_words(const struct lexicon *lex)
 }
 
 const char *const engine_word_text[W_COUNT_] = {
-#define W_TEXT(name, text) text,
-    PL_ENGINE_WORDS(W_TEXT)
-#undef W_TEXT
+#define W(name, text) text,
+#include "words.def"
+#undef W
 };
 
 const struct patterns *lexicon_patterns(const struct lexicon *lex)
