@@ -231,6 +231,9 @@ static size_t s_of_countries(const struct xctx *x, size_t pos, size_t end, struc
 /* Tries a chunk at token i; returns its length (0 when none starts here). */
 static size_t s_chunk_at(struct xctx *x, size_t b, size_t i, size_t end, struct chunk *c)
 {
+    const struct token *t0 = &x->doc.tok[i];
+    if (!lexicon_starts(x->lex, t0->id) && !(t0->flags & (TK_CAP | TK_ALLCAP)))
+        return 0; /* a common word that begins nothing */
     memset(c, 0, sizeof *c);
     c->place = NONE;
     c->country_place = NONE;

@@ -25,7 +25,7 @@ struct lexicon {
     char **words;   /* id -> normalised word (index 0 unused) */
     uint16_t *wlen; /* id -> length */
     size_t nwords, capwords;
-    uint32_t *wslots; /* hash slots holding ids, 0 empty */
+    uint64_t *wslots; /* hash slots: id in the low 32 bits, hash bits above; 0 empty */
     size_t nwslots;
     /* trie: edges (node, word) -> node in an open-addressing hash */
     uint64_t *ekeys;    /* (node << 32 | word) + 1, 0 empty */
@@ -47,12 +47,17 @@ struct lexicon {
     size_t nplaces, capplaces;
     struct lx_cameo *cameo;
     size_t ncameo, capcameo;
+    /* person name -> index while loading (open addressing, NO_INDEX empty) */
+    uint32_t *pslots;
+    size_t npslots;
     /* surname word id -> persons: a sorted array of (word, person) pairs */
     uint64_t *surnames;
     size_t nsurnames;
     uint32_t *surname_persons;
     struct patterns *patterns;
     uint32_t engine[W_COUNT_]; /* ids of the function words of words.h */
+    uint8_t *starts;           /* word id -> 1 when it can begin a phrase (lexicon_starts) */
+    size_t nstarts;
 };
 
 #define GROW(arr, n, cap)                                                                          \
@@ -134,12 +139,13 @@ static uint64_t s_hash(const char *s, size_t n)
 static void s_wrehash(struct lexicon *lex)
 {
     size_t n = lex->nwslots ? lex->nwslots * 2 : 4096;
-    uint32_t *slots = pl_xcalloc(n, sizeof *slots);
+    uint64_t *slots = pl_xcalloc(n, sizeof *slots);
     for (size_t id = 1; id < lex->nwords; id++) {
-        size_t i = s_hash(lex->words[id], lex->wlen[id]) & (n - 1);
+        uint64_t h = s_hash(lex->words[id], lex->wlen[id]);
+        size_t i = h & (n - 1);
         while (slots[i])
             i = (i + 1) & (n - 1);
-        slots[i] = (uint32_t)id;
+        slots[i] = (h & 0xFFFFFFFF00000000ULL) | id;
     }
     free(lex->wslots);
     lex->wslots = slots;
@@ -150,12 +156,15 @@ uint32_t lexicon_word(const struct lexicon *lex, const char *norm, size_t n)
 {
     if (!lex->nwslots)
         return 0;
-    size_t i = s_hash(norm, n) & (lex->nwslots - 1);
+    uint64_t h = s_hash(norm, n), high = h & 0xFFFFFFFF00000000ULL;
+    size_t i = h & (lex->nwslots - 1);
     for (;;) {
-        uint32_t id = lex->wslots[i];
-        if (!id)
+        uint64_t slot = lex->wslots[i];
+        if (!slot)
             return 0;
-        if (lex->wlen[id] == n && memcmp(lex->words[id], norm, n) == 0)
+        uint32_t id = (uint32_t)slot;
+        if ((slot & 0xFFFFFFFF00000000ULL) == high && lex->wlen[id] == n &&
+            memcmp(lex->words[id], norm, n) == 0)
             return id;
         i = (i + 1) & (lex->nwslots - 1);
     }
@@ -180,11 +189,17 @@ uint32_t lexicon_intern(struct lexicon *lex, const char *norm, size_t n)
     id = (uint32_t)lex->nwords++;
     lex->words[id] = pl_xstrndup(norm, n);
     lex->wlen[id] = (uint16_t)n;
-    size_t i = s_hash(norm, n) & (lex->nwslots - 1);
+    uint64_t h = s_hash(norm, n);
+    size_t i = h & (lex->nwslots - 1);
     while (lex->wslots[i])
         i = (i + 1) & (lex->nwslots - 1);
-    lex->wslots[i] = id;
+    lex->wslots[i] = (h & 0xFFFFFFFF00000000ULL) | id;
     return id;
+}
+
+bool lexicon_starts(const struct lexicon *lex, uint32_t w)
+{
+    return w < lex->nstarts && lex->starts[w];
 }
 
 uint32_t lexicon_id(const struct lexicon *lex, const char *word)
@@ -599,11 +614,40 @@ static bool s_roman(const char *s, size_t n)
 
 static uint32_t s_person_by_name(const struct lexicon *lex, const char *name)
 {
-    /* People files are grouped by person, so the last one is the likely match. */
-    for (size_t i = lex->npersons; i-- > 0;)
-        if (strcmp(lex->persons[i].name, name) == 0)
-            return (uint32_t)i;
-    return NO_INDEX;
+    if (!lex->npslots)
+        return NO_INDEX;
+    for (size_t i = s_hash(name, strlen(name)) & (lex->npslots - 1);;
+         i = (i + 1) & (lex->npslots - 1)) {
+        uint32_t p = lex->pslots[i];
+        if (p == NO_INDEX)
+            return NO_INDEX;
+        if (strcmp(lex->persons[p].name, name) == 0)
+            return p;
+    }
+}
+
+static void s_index_person(struct lexicon *lex, uint32_t ref)
+{
+    if ((lex->npersons + 1) * 2 > lex->npslots) {
+        size_t n = lex->npslots ? lex->npslots * 2 : 4096;
+        free(lex->pslots);
+    free(lex->starts);
+        lex->pslots = pl_xmalloc(n * sizeof *lex->pslots);
+        memset(lex->pslots, 0xff, n * sizeof *lex->pslots);
+        lex->npslots = n;
+        for (size_t k = 0; k < lex->npersons; k++)
+            if (k != ref) {
+                size_t i = s_hash(lex->persons[k].name, strlen(lex->persons[k].name)) & (n - 1);
+                while (lex->pslots[i] != NO_INDEX)
+                    i = (i + 1) & (n - 1);
+                lex->pslots[i] = (uint32_t)k;
+            }
+    }
+    const char *name = lex->persons[ref].name;
+    size_t i = s_hash(name, strlen(name)) & (lex->npslots - 1);
+    while (lex->pslots[i] != NO_INDEX)
+        i = (i + 1) & (lex->npslots - 1);
+    lex->pslots[i] = ref;
 }
 
 static int s_load_people_file(struct lexicon *lex, struct doc *scratch, const char *path)
@@ -642,6 +686,7 @@ static int s_load_people_file(struct lexicon *lex, struct doc *scratch, const ch
             struct lx_person *p = &lex->persons[ref];
             memset(p, 0, sizeof *p);
             p->name = pl_xstrdup(name);
+            s_index_person(lex, ref);
             size_t n = lexicon_phrase(lex, scratch, name, strlen(name));
             /* the surname is the last word, skipping regnal numbers ("Felipe VI") */
             size_t last = n;
@@ -738,12 +783,30 @@ static int s_load_gazetteer(struct lexicon *lex, struct doc *scratch, const char
 
 uint32_t lexicon_place_in(const struct lexicon *lex, const char *name, const char *iso3)
 {
+    /* walk the trie along the name's words; the node's place hits are the candidates */
+    struct doc d;
+    if (doc_build_phrase(&d, name, strlen(name)) != 0)
+        return NO_INDEX;
+    uint32_t node = 0;
+    for (size_t i = 0; i < d.ntok && node != NO_INDEX; i++) {
+        uint32_t w = lexicon_word(lex, doc_norm(&d, i), d.tok[i].nlen);
+        node = w ? s_child(lex, node, w) : 0;
+        if (!node)
+            node = NO_INDEX;
+    }
+    doc_release(&d);
     uint32_t best = NO_INDEX;
-    for (size_t i = 0; i < lex->nplaces; i++) {
-        const struct lx_place *p = &lex->places[i];
+    if (node == NO_INDEX || node == 0)
+        return best;
+    const struct node *nd = &lex->nodes[node];
+    for (uint32_t k = 0; k < nd->nhits; k++) {
+        const struct lx_hit *h = &nd->hits[k];
+        if (h->kind != LX_PLACE)
+            continue;
+        const struct lx_place *p = &lex->places[h->ref];
         if (strcmp(p->iso3, iso3) == 0 && strcmp(p->name, name) == 0 &&
             (best == NO_INDEX || p->pop > lex->places[best].pop))
-            best = (uint32_t)i;
+            best = h->ref;
     }
     return best;
 }
@@ -869,6 +932,18 @@ struct lexicon *lexicon_load(const char *dir)
         return NULL;
     }
     s_index_surnames(lex);
+    /* words that begin a phrase: the root's children, plus the chunker's own openers */
+    lex->nstarts = lex->nwords;
+    lex->starts = pl_xcalloc(lex->nstarts ? lex->nstarts : 1, 1);
+    for (size_t i = 0; i < lex->nes; i++)
+        if (lex->ekeys[i] && ((lex->ekeys[i] - 1) >> 32) == 0)
+            lex->starts[(uint32_t)(lex->ekeys[i] - 1)] = 1;
+    static const enum engine_word openers[] = {
+        W_THE, W_A, W_AN, W_HIS, W_HER, W_THEIR, W_ITS, W_OUR, W_BOTH, W_TWO, W_THREE,
+        W_ALL, W_NEW, W_TOP, W_ACTING, W_DEPUTY, W_FORMER, W_HE, W_SHE, W_THEY, W_THEM,
+        W_COUNTERPART, W_COUNTERPARTS};
+    for (size_t k = 0; k < sizeof openers / sizeof openers[0]; k++)
+        lex->starts[lex->engine[openers[k]]] = 1;
     /* Each country's capital, for events located "in Armenia" without a city. */
     for (size_t i = 0; i < lex->nplaces; i++) {
         const struct lx_place *p = &lex->places[i];
@@ -922,6 +997,8 @@ void lexicon_destroy(struct lexicon **lex_p)
     free(lex->cameo);
     free(lex->surnames);
     free(lex->surname_persons);
+    free(lex->pslots);
+    free(lex->starts);
     if (lex->patterns)
         patterns_destroy(lex->patterns);
     free(lex);

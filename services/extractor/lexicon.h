@@ -94,6 +94,10 @@ void lexicon_destroy(struct lexicon **lex_p);
 
 /* Id of a normalised word, or 0 when no dictionary uses it. */
 uint32_t lexicon_word(const struct lexicon *lex, const char *norm, size_t n);
+/* True when word id w can begin a dictionary phrase or an actor reference (a determiner,
+ * a pronoun): the chunker skips every other lower-case word at once. */
+bool lexicon_starts(const struct lexicon *lex, uint32_t w);
+
 /* Id of a word the loader interned (for the engine's own vocabulary, e.g. "said"). */
 uint32_t lexicon_id(const struct lexicon *lex, const char *word);
 

@@ -224,12 +224,14 @@ bool doc_is(const struct doc *d, size_t i, const char *word)
 static bool s_abbrev(const struct doc *d, size_t i)
 {
     const struct token *t = &d->tok[i];
-    if (!(t->flags & TK_WORD))
+    if (!(t->flags & TK_WORD) || t->nlen > 6)
         return false;
     if (t->nlen == 1 && (t->flags & TK_CAP))
         return true; /* an initial */
+    const char *w = doc_norm(d, i);
     for (size_t k = 0; g_abbrev[k]; k++)
-        if (doc_is(d, i, g_abbrev[k]))
+        if (g_abbrev[k][0] == w[0] && strlen(g_abbrev[k]) == t->nlen &&
+            memcmp(g_abbrev[k], w, t->nlen) == 0)
             return true;
     return false;
 }
