@@ -290,8 +290,14 @@ static size_t s_chunk_at(struct xctx *x, size_t b, size_t i, size_t end, struct 
             if (q < end && tok_is(x, q, W_AND))
                 q++; /* ", and" */
             struct offer next = q < end ? s_offer(x, q, end) : (struct offer){0};
+            /* "MOSCOW - Armenia and ...": a dash with spaces is punctuation, not a compound */
+            bool joiner = tok_is(x, pos, W_DASH) || tok_is(x, pos, W_SLASH);
+            bool tight = x->doc.tok[pos - 1].end == x->doc.tok[pos].start &&
+                         x->doc.tok[pos].end == x->doc.tok[pos + 1].start;
+            if (joiner && !tight)
+                next.len = 0;
             if (s_countryish(&next)) {
-                hyphen = hyphen || tok_is(x, pos, W_DASH) || tok_is(x, pos, W_SLASH);
+                hyphen = hyphen || joiner;
                 pos = q;
                 continue;
             }
@@ -381,6 +387,13 @@ static size_t s_chunk_at(struct xctx *x, size_t b, size_t i, size_t end, struct 
             c->place_only = true;
             if (countries[0].country >= 0 && !countries[0].govword && countries[0].igo < 0)
                 c->country_place = (uint32_t)countries[0].country;
+            /* kept for "in Iran, which hosted ...": a relative clause's subject */
+            memset(&c->a[0], 0, sizeof c->a[0]);
+            c->a[0].person = NONE;
+            s_set_country(x, &c->a[0], &countries[0]);
+            c->a[0].tok_start = (uint32_t)i;
+            c->a[0].tok_end = (uint32_t)pos;
+            c->n = 1;
             return pos - i;
         }
     }
@@ -505,12 +518,21 @@ void actor_code(const struct xctx *x, const struct actor *a, int32_t day, char *
             snprintf(c, sizeof c, "%s", r->country);
             snprintf(s, sizeof s, "%s", r->sector);
         } else if (p->nroles) {
-            /* outside every role: former officials are elites, future ones plain citizens */
-            const struct lx_role *last = &p->roles[p->nroles - 1];
-            const struct lx_role *first = &p->roles[0];
-            bool after = day != DAY_UNKNOWN && day > last->to;
-            snprintf(c, sizeof c, "%s", after ? last->country : first->country);
-            snprintf(s, sizeof s, "%s", after ? "ELI" : (day == DAY_UNKNOWN ? last->sector : ""));
+            /* outside every role: someone whose role has ended is a former official (an
+             * elite) of the country of the latest one; someone before any role is a citizen */
+            const struct lx_role *ended = NULL;
+            for (size_t k = 0; k < p->nroles; k++)
+                if (day != DAY_UNKNOWN && p->roles[k].to < day &&
+                    (!ended || p->roles[k].to > ended->to))
+                    ended = &p->roles[k];
+            if (ended) {
+                snprintf(c, sizeof c, "%s", ended->country);
+                snprintf(s, sizeof s, "ELI");
+            } else {
+                const struct lx_role *first = &p->roles[0];
+                snprintf(c, sizeof c, "%s", first->country);
+                snprintf(s, sizeof s, "%s", day == DAY_UNKNOWN ? first->sector : "");
+            }
         }
     }
     if (a->flags & A_FORMER)

@@ -3,7 +3,8 @@
  * Character level: typographic quotes, dashes, ellipses and odd spaces become ASCII, HTML
  * entities are decoded, markdown images, links, emphasis and headings lose their markup and
  * bare URLs disappear. The replacement sits at the end of the span it replaces, padded with
- * spaces in front, so "Azerbaijan’s" becomes "Azerbaijan  's" and tokenises like
+ * spaces in front; an apostrophe between letters instead pulls the rest of its word up and
+ * pads after it, so "Azerbaijan’s" becomes "Azerbaijan's  " and tokenises like
  * "Azerbaijan's".
  *
  * Line level: each line is a paragraph, classified as body, title, caption, meta (dates,
@@ -277,7 +278,21 @@ static void s_characters(struct doc *d)
         size_t n = s_utf8_len(c);
         if (i + n > len)
             n = len - i;
-        const char *rep = s_ascii_for(s_decode((const unsigned char *)s + i, n));
+        int32_t cp = s_decode((const unsigned char *)s + i, n);
+        const char *rep = s_ascii_for(cp);
+        if (rep && rep[0] == '\'' && i > 0 && isalpha((unsigned char)s[i - 1]) && i + n < len &&
+            isalpha((unsigned char)s[i + n])) {
+            /* an apostrophe inside a word ("Azerbaijan’s", "O’Brien"): the rest of the word
+             * moves up so the word stays whole and the padding goes after it */
+            size_t end = i + n;
+            while (end < len && end - (i + n) < 64 && isalpha((unsigned char)s[end]))
+                end++;
+            clean[i] = '\'';
+            memcpy(clean + i + 1, s + i + n, end - (i + n));
+            memset(clean + i + 1 + (end - (i + n)), ' ', n - 1);
+            i = end;
+            continue;
+        }
         if (rep)
             s_put(clean, i, i + n, rep);
         i += n;

@@ -139,6 +139,31 @@ static bool s_add(struct xdate *out, size_t *n, size_t max, size_t a, size_t b, 
     return true;
 }
 
+/* After "in 2022": the year is a date unless a noun follows ("in 2022 elections"). */
+static bool s_year_ends(const struct xctx *x, size_t j, size_t se)
+{
+    static const enum engine_word ok[] = {
+        W_IN,    W_AT, W_ON, W_THE, W_AND, W_WHEN, W_AFTER, W_BEFORE, W_DURING, W_SINCE,
+        W_WHILE, W_AS, W_TO, W_BY,  W_FOR, W_WITH, W_A,     W_AN,     W_BUT,    W_OR};
+    if (j >= se || (x->doc.tok[j].flags & TK_PUNCT) || s_month(x, j))
+        return true;
+    for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++)
+        if (tok_is(x, j, ok[k]))
+            return true;
+    return (x->doc.tok[j].flags & TK_CAP) != 0; /* "In 2022 Russia invaded" */
+}
+
+/* "three" -> 3, for "three days ago"; 0 for other words. */
+static long s_number_word(const struct xctx *x, size_t i)
+{
+    static const enum engine_word n[] = {W_ONE, W_TWO,   W_THREE, W_FOUR, W_FIVE,
+                                         W_SIX, W_SEVEN, W_EIGHT, W_NINE, W_TEN};
+    for (size_t k = 0; k < sizeof n / sizeof n[0]; k++)
+        if (tok_is(x, i, n[k]))
+            return (long)k + 1;
+    return 0;
+}
+
 size_t dates_find(const struct xctx *x, size_t sent, struct xdate *out, size_t max)
 {
     const struct sentence *s = &x->doc.sent[sent];
@@ -224,10 +249,15 @@ size_t dates_find(const struct xctx *x, size_t sent, struct xdate *out, size_t m
             continue;
         int wd = s_weekday_word(x, i);
         if (wd >= 0 && (x->doc.tok[i].flags & TK_CAP)) {
-            /* skip weekdays that belong to an explicit date found around them */
+            /* skip weekdays that belong to an explicit date around them: "Monday, October 23"
+             * and "October 23, Monday" */
             bool part = false;
             for (size_t k = 0; k < n; k++)
                 if (i + 3 >= out[k].tok_start && i <= out[k].tok_end + 2 && !out[k].relative)
+                    part = true;
+            for (size_t k = i + 1; k < se && k <= i + 2 && !part; k++)
+                if (s_month(x, k) || (s_number(x, k) >= 1 && s_number(x, k) <= 31 && k + 1 < se &&
+                                      s_month(x, k + 1)))
                     part = true;
             if (part)
                 continue;
@@ -280,14 +310,13 @@ size_t dates_find(const struct xctx *x, size_t sent, struct xdate *out, size_t m
             size_t a = i > sb && tok_is(x, i - 1, W_EARLIER) ? i - 1 : i;
             s_add(out, &n, max, a, i + 2, day, p, true);
             i++;
-        } else if (v > 0 && v <= 60 && i + 2 < se && tok_is(x, i + 1, W_DAYS) &&
-                   tok_is(x, i + 2, W_AGO)) {
-            s_add(out, &n, max, i, i + 3, ref - (int32_t)v, 'd', true);
+        } else if ((v > 0 || s_number_word(x, i) > 0) && v <= 60 && i + 2 < se &&
+                   tok_is(x, i + 1, W_DAYS) && tok_is(x, i + 2, W_AGO)) {
+            long nd = v > 0 ? v : s_number_word(x, i);
+            s_add(out, &n, max, i, i + 3, ref - (int32_t)nd, 'd', true);
             i += 2;
         } else if (v >= 1900 && v <= 2100 && i > sb && tok_is(x, i - 1, W_IN) &&
-                   !(i + 1 < se && (x->doc.tok[i + 1].flags & TK_WORD) &&
-                     !(x->doc.tok[i + 1].flags & TK_NUM) && s_month(x, i + 1) == 0 &&
-                     !tok_is(x, i + 1, W_AND))) {
+                   s_year_ends(x, i + 1, se)) {
             s_add(out, &n, max, i - 1, i + 1, days_from_civil((int)v, 1, 1), 'y', false);
         }
     }
@@ -348,8 +377,11 @@ void dates_reference(struct xctx *x, const char *published, const char *fetched_
             for (size_t k = 0; k < n; k++) {
                 const struct xdate *d = &found[k];
                 bool at_start = d->tok_start <= x->doc.sent[si].tok_begin + 4;
+                /* "MOSCOW, Feb. 4 (Xinhua) --": a month and day there, its year inferred */
+                const struct token *t0 = &x->doc.tok[d->tok_start];
+                bool monthday = s_month(x, d->tok_start) || (t0->flags & TK_NUM);
                 if (d->precision == 'd' && d->day <= x->fetched_day &&
-                    (pa->kind == PARA_META || (at_start && !d->relative))) {
+                    (pa->kind == PARA_META || (at_start && (!d->relative || monthday)))) {
                     x->ref_day = d->day;
                     return;
                 }

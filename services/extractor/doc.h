@@ -1,10 +1,12 @@
 /* doc.h - an article as the extractor sees it: cleaned text, paragraphs, sentences, tokens.
  *
- * Cleaning never moves a byte: the cleaned text has exactly the length of the article text,
+ * Cleaning keeps the length: the cleaned text has exactly the length of the article text,
  * with removed markup, boilerplate and dropped sections overwritten by spaces, and multi-byte
- * punctuation replaced by its ASCII form padded with spaces in front. So every offset into
- * the cleaned text is also an offset into the article text, and evidence offsets need no
- * mapping.
+ * punctuation replaced by its ASCII form padded with spaces in front. An apostrophe between
+ * letters ("Iran’s") is the one exception: the rest of its word moves up behind the ASCII
+ * apostrophe and the padding follows the word, so the word stays whole. Every offset of a
+ * sentence or word boundary is therefore also an offset into the article text, and evidence
+ * offsets need no mapping.
  *
  * Ownership: a doc owns its cleaned text, tokens, sentences and the buffer of normalised
  * token forms; the article text it points to belongs to the caller and must outlive it.

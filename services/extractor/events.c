@@ -229,9 +229,25 @@ static int s_subject_ex(const struct sent_ctx *c, size_t h, bool objects)
     return -1;
 }
 
+/* "..., which hosted talks": the phrase before the comma, even a place ("in Iran, which"). */
+static int s_relative_subject(const struct sent_ctx *c, size_t h)
+{
+    size_t i = h;
+    while (i > c->sb && i > h - 3 && (c->x->doc.tok[i - 1].flags & TK_WORD) &&
+           !tok_is(c->x, i - 1, W_WHICH) && !tok_is(c->x, i - 1, W_WHO) &&
+           s_chunk_covering(c, i - 1) < 0)
+        i--; /* "which also hosted", "who then met" */
+    if (i < c->sb + 3 || !(tok_is(c->x, i - 1, W_WHICH) || tok_is(c->x, i - 1, W_WHO)) ||
+        !tok_is(c->x, i - 2, W_COMMA))
+        return -1;
+    int ch = s_chunk_covering(c, i - 3);
+    return ch >= 0 && c->chunks[ch].n > 0 && c->chunks[ch].tok_end == i - 2 ? ch : -1;
+}
+
 static int s_subject(const struct sent_ctx *c, size_t h)
 {
-    return s_subject_ex(c, h, false);
+    int rel = s_relative_subject(c, h);
+    return rel >= 0 ? rel : s_subject_ex(c, h, false);
 }
 
 /* The source of a noun head: "Azerbaijan's offensive", "Russian strikes". */
@@ -338,10 +354,10 @@ static float s_conf(const struct sent_ctx *c, const struct draft *d, const struc
 /* The same actor, or a country and its own government or people. */
 static bool s_same(const struct actor *a, const struct actor *b)
 {
+    if (a->person != NONE || b->person != NONE)
+        return a->person == b->person; /* people are told apart by who they are */
     if (strcmp(a->country, b->country) != 0)
         return false;
-    if (a->person != NONE && a->person == b->person)
-        return true;
     return !a->sector[0] || !b->sector[0] || !strcmp(a->sector, b->sector);
 }
 
@@ -470,7 +486,9 @@ static void s_apply(struct emitter *em, const struct pattern *p, size_t h, const
     } else if (p->flags & P_VERB) {
         /* a gerund after "for" belongs to the object before it: "thanked Russia for hosting" */
         bool gerund_for = h > c->sb && tok_is(x, h - 1, W_FOR);
-        src = s_subject_ex(c, h, gerund_for);
+        src = s_relative_subject(c, h);
+        if (src < 0)
+            src = s_subject_ex(c, h, gerund_for);
     } else {
         src = s_possessor(c, h);
         if (src < 0)
@@ -478,6 +496,14 @@ static void s_apply(struct emitter *em, const struct pattern *p, size_t h, const
     }
     size_t from = src >= 0 && c->chunks[src].tok_end <= h ? c->chunks[src].tok_end : c->sb;
     enum mood mood = s_mood(c, from, h);
+    if (x->explain)
+        fprintf(x->explain, "  pattern %s at \"%.*s\" (verbs.txt:%u)%s%s%s\n", p->code,
+                (int)(x->doc.tok[h].end - x->doc.tok[h].start), x->doc.clean + x->doc.tok[h].start,
+                p->line, mood == MOOD_NEGATED ? ": negated, no event" : "",
+                mood == MOOD_MODAL
+                    ? (p->intent[0] ? ": modal, coded as intent" : ": modal, no event")
+                    : "",
+                src < 0 && !(m->pair >= 0) ? ": no source found" : "");
     if (mood == MOOD_NEGATED)
         return;
     const char *code = p->code;
@@ -566,6 +592,51 @@ static void s_apply(struct emitter *em, const struct pattern *p, size_t h, const
     (void)S;
 }
 
+/* Tokens [a, b) as text, for explanations. */
+static void s_explain_span(FILE *f, const struct xctx *x, size_t a, size_t b)
+{
+    if (a >= b)
+        return;
+    const char *p = x->doc.clean + x->doc.tok[a].start;
+    int n = (int)(x->doc.tok[b - 1].end - x->doc.tok[a].start);
+    fprintf(f, "%.*s", n > 200 ? 200 : n, p);
+}
+
+static void s_explain_sentence(const struct sent_ctx *c)
+{
+    FILE *f = c->x->explain;
+    static const char *const kinds[] = {"body", "title", "caption", "meta", "dropped"};
+    fprintf(f, "\n[%s] ", kinds[c->x->doc.para[c->x->doc.sent[c->sb == c->se ? 0 : 0].para].kind]);
+    s_explain_span(f, c->x, c->sb, c->se);
+    fputc('\n', f);
+    for (size_t k = 0; k < c->nchunks; k++) {
+        const struct chunk *ch = &c->chunks[k];
+        fprintf(f, "  phrase \"");
+        s_explain_span(f, c->x, ch->tok_start, ch->tok_end);
+        fprintf(f, "\"");
+        if (ch->place_only || ch->locative) {
+            fprintf(f, " -> place");
+            if (ch->place != NONE)
+                fprintf(f, " %s", lexicon_place(c->x->lex, ch->place)->name);
+            if (ch->country_place != NONE)
+                fprintf(f, " %s", lexicon_country(c->x->lex, ch->country_place)->iso3);
+        }
+        for (size_t i = 0; i < ch->n && !ch->place_only; i++) {
+            char code[17], country[13], sector[4];
+            actor_code(c->x, &ch->a[i], c->x->ref_day, code, country, sector);
+            fprintf(f, " -> %s%s", code, (ch->a[i].flags & A_COREF) ? " (resolved)" : "");
+        }
+        fputc('\n', f);
+    }
+    for (size_t k = 0; k < c->ndates; k++) {
+        char d[16];
+        date_format(c->dates[k].day, c->dates[k].precision, d, sizeof d);
+        fprintf(f, "  date \"");
+        s_explain_span(f, c->x, c->dates[k].tok_start, c->dates[k].tok_end);
+        fprintf(f, "\" -> %s\n", d);
+    }
+}
+
 void events_sentence(struct xctx *x, size_t sent, void (*emit)(void *arg, const struct draft *d),
                      void *arg)
 {
@@ -593,6 +664,8 @@ void events_sentence(struct xctx *x, size_t sent, void (*emit)(void *arg, const 
     c.ndates = dates_find(x, sent, c.dates, MAX_DATES);
     if (pa->kind == PARA_META)
         return;
+    if (x->explain)
+        s_explain_sentence(&c);
 
     const struct patterns *ps = lexicon_patterns(x->lex);
     struct emitter em = {.fn = emit, .arg = arg, .c = &c};

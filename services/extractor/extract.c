@@ -255,6 +255,12 @@ static void s_lede(struct xctx *x)
 int extract_article(const struct lexicon *lex, const struct pl_article *a, const char *xv,
                     struct extract_result *out, char *why, size_t whylen)
 {
+    return extract_article_explain(lex, a, xv, out, why, whylen, NULL);
+}
+
+int extract_article_explain(const struct lexicon *lex, const struct pl_article *a, const char *xv,
+                            struct extract_result *out, char *why, size_t whylen, FILE *explain)
+{
     memset(out, 0, sizeof *out);
     if (!a->id || !a->text) {
         snprintf(why, whylen, "article has no id or no text");
@@ -263,6 +269,7 @@ int extract_article(const struct lexicon *lex, const struct pl_article *a, const
     struct xctx *x = pl_xcalloc(1, sizeof *x);
     x->lex = lex;
     x->w = lexicon_engine_words(lex);
+    x->explain = explain;
     if (doc_build(&x->doc, a->text, strlen(a->text), lex) != 0) {
         snprintf(why, whylen, "article text is not valid UTF-8");
         free(x);
@@ -271,6 +278,16 @@ int extract_article(const struct lexicon *lex, const struct pl_article *a, const
     dates_reference(x, a->published, a->fetched_at);
     x->dateline_place = s_dateline(x);
     s_lede(x);
+    if (explain) {
+        char ref[16];
+        date_format(x->ref_day, 'd', ref, sizeof ref);
+        fprintf(explain, "article %s: reference date %s (%s)%s%s\n", a->id, ref,
+                x->ref_basis == 'p'   ? "publication"
+                : x->ref_basis == 't' ? "from the text"
+                                      : "fetch time",
+                x->dateline_place != NONE ? ", dateline " : "",
+                x->dateline_place != NONE ? lexicon_place(lex, x->dateline_place)->name : "");
+    }
 
     struct collect c = {.x = x};
     for (size_t s = 0; s < x->doc.nsent; s++) {

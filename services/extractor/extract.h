@@ -7,6 +7,7 @@
 #define EXTRACT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "lexicon.h"
 #include "pl_record.h"
@@ -26,6 +27,12 @@ struct extract_result {
  * (invalid UTF-8 or no id). xv is the extractor version for mention ids. */
 int extract_article(const struct lexicon *lex, const struct pl_article *a, const char *xv,
                     struct extract_result *out, char *why, size_t whylen) PL_WUR;
+
+/* The same, telling explain (when not NULL) what each sentence held: its actor phrases with
+ * their codes, its dates, and the patterns that matched or why an event was dropped. */
+int extract_article_explain(const struct lexicon *lex, const struct pl_article *a, const char *xv,
+                            struct extract_result *out, char *why, size_t whylen,
+                            FILE *explain) PL_WUR;
 
 void extract_result_release(struct extract_result *r);
 

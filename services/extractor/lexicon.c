@@ -365,6 +365,12 @@ size_t lexicon_phrase(struct lexicon *lex, struct doc *scratch, const char *s, s
     return scratch->ntok;
 }
 
+void lexicon_add_phrase(struct lexicon *lex, struct doc *scratch, const char *s, uint8_t kind,
+                        uint32_t ref, bool proper)
+{
+    s_add_phrase(lex, scratch, s, kind, ref, proper);
+}
+
 /* ---- TSV files -------------------------------------------------------------------------- */
 
 int tsv_open(struct tsv *t, const char *path)
@@ -631,7 +637,7 @@ static void s_index_person(struct lexicon *lex, uint32_t ref)
     if ((lex->npersons + 1) * 2 > lex->npslots) {
         size_t n = lex->npslots ? lex->npslots * 2 : 4096;
         free(lex->pslots);
-    free(lex->starts);
+        free(lex->starts);
         lex->pslots = pl_xmalloc(n * sizeof *lex->pslots);
         memset(lex->pslots, 0xff, n * sizeof *lex->pslots);
         lex->npslots = n;
@@ -648,6 +654,47 @@ static void s_index_person(struct lexicon *lex, uint32_t ref)
     while (lex->pslots[i] != NO_INDEX)
         i = (i + 1) & (lex->npslots - 1);
     lex->pslots[i] = ref;
+}
+
+uint32_t lexicon_add_person(struct lexicon *lex, struct doc *scratch, const char *name, bool proper)
+{
+    uint32_t ref = s_person_by_name(lex, name);
+    if (ref != NO_INDEX)
+        return ref;
+    GROW(lex->persons, lex->npersons, lex->cappersons);
+    ref = (uint32_t)lex->npersons++;
+    struct lx_person *p = &lex->persons[ref];
+    memset(p, 0, sizeof *p);
+    p->name = pl_xstrdup(name);
+    s_index_person(lex, ref);
+    size_t n = lexicon_phrase(lex, scratch, name, strlen(name));
+    /* the surname is the last word, skipping regnal numbers ("Felipe VI") */
+    size_t last = n;
+    while (last > 1 && s_roman(doc_norm(scratch, last - 1), scratch->tok[last - 1].nlen))
+        last--;
+    p->surname = last >= 2 && last == n ? scratch->tok[last - 1].id : 0;
+    s_add_phrase(lex, scratch, name, LX_PERSON, ref, proper);
+    return ref;
+}
+
+void lexicon_add_role(struct lexicon *lex, uint32_t person, const char *country, const char *sector,
+                      int32_t from, int32_t to)
+{
+    struct lx_person *p = &lex->persons[person];
+    p->roles = pl_xrealloc(p->roles, (p->nroles + 1) * sizeof *p->roles);
+    struct lx_role *r = &p->roles[p->nroles++];
+    r->country = pl_xstrdup(country);
+    snprintf(r->sector, sizeof r->sector, "%s", sector);
+    r->from = from;
+    r->to = to;
+}
+
+uint32_t lexicon_add_agent(struct lexicon *lex, const char *sector)
+{
+    GROW(lex->agents, lex->nagents, lex->capagents);
+    uint32_t ref = (uint32_t)lex->nagents++;
+    snprintf(lex->agents[ref].sector, sizeof lex->agents[ref].sector, "%s", sector);
+    return ref;
 }
 
 static int s_load_people_file(struct lexicon *lex, struct doc *scratch, const char *path)
@@ -679,27 +726,8 @@ static int s_load_people_file(struct lexicon *lex, struct doc *scratch, const ch
             tsv_error(&t, "role ends (%s) before it starts (%s)", to, from);
             continue;
         }
-        uint32_t ref = s_person_by_name(lex, name);
-        if (ref == NO_INDEX) {
-            GROW(lex->persons, lex->npersons, lex->cappersons);
-            ref = (uint32_t)lex->npersons++;
-            struct lx_person *p = &lex->persons[ref];
-            memset(p, 0, sizeof *p);
-            p->name = pl_xstrdup(name);
-            s_index_person(lex, ref);
-            size_t n = lexicon_phrase(lex, scratch, name, strlen(name));
-            /* the surname is the last word, skipping regnal numbers ("Felipe VI") */
-            size_t last = n;
-            while (last > 1 && s_roman(doc_norm(scratch, last - 1), scratch->tok[last - 1].nlen))
-                last--;
-            p->surname = last >= 2 && last == n ? scratch->tok[last - 1].id : 0;
-            s_add_phrase(lex, scratch, name, LX_PERSON, ref, true);
-        }
-        struct lx_person *p = &lex->persons[ref];
-        role.country = pl_xstrdup(country);
-        snprintf(role.sector, sizeof role.sector, "%s", sector);
-        p->roles = pl_xrealloc(p->roles, (p->nroles + 1) * sizeof *p->roles);
-        p->roles[p->nroles++] = role;
+        uint32_t ref = lexicon_add_person(lex, scratch, name, true);
+        lexicon_add_role(lex, ref, country, sector, role.from, role.to);
         char *aliases = t.nfield > 1 ? t.field[1] : NULL;
         char *items[32];
         size_t n = split_list(aliases, items, 32);
@@ -865,6 +893,37 @@ static int s_load_cameo(struct lexicon *lex, const char *path)
     return rc;
 }
 
+/* DIR/import/: PETRARCH/TABARI dictionaries users bring, read in their own formats. Files
+ * whose name holds "agents" are agent dictionaries, the rest actor dictionaries. The folder
+ * is optional. */
+static int s_load_imports(struct lexicon *lex, struct doc *scratch, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/import", dir);
+    DIR *dp = opendir(path);
+    if (!dp)
+        return 0;
+    char *names[256] = {NULL};
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL && n < 256)
+        if (e->d_name[0] != '.')
+            names[n++] = pl_xstrdup(e->d_name);
+    closedir(dp);
+    qsort(names, n, sizeof names[0], s_cmp_str);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char file[4352];
+        snprintf(file, sizeof file, "%s/%s", path, names[i]);
+        if (strstr(names[i], "agents"))
+            rc |= lexicon_import_agents(lex, scratch, file);
+        else
+            rc |= lexicon_import_actors(lex, scratch, file);
+        free(names[i]);
+    }
+    return rc;
+}
+
 static int s_cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -920,6 +979,8 @@ struct lexicon *lexicon_load(const char *dir)
     rc |= s_load_gazetteer(lex, &scratch, PATH("gazetteer.tsv"));
     rc |= s_load_places(lex, &scratch, PATH("places.txt"));
     rc |= s_load_cameo(lex, PATH("cameo.txt"));
+    if (rc == 0)
+        rc |= s_load_imports(lex, &scratch, dir);
     if (rc == 0) {
         lex->patterns = patterns_load(lex, &scratch, PATH("verbs.txt"));
         if (!lex->patterns)
@@ -939,9 +1000,9 @@ struct lexicon *lexicon_load(const char *dir)
         if (lex->ekeys[i] && ((lex->ekeys[i] - 1) >> 32) == 0)
             lex->starts[(uint32_t)(lex->ekeys[i] - 1)] = 1;
     static const enum engine_word openers[] = {
-        W_THE, W_A, W_AN, W_HIS, W_HER, W_THEIR, W_ITS, W_OUR, W_BOTH, W_TWO, W_THREE,
-        W_ALL, W_NEW, W_TOP, W_ACTING, W_DEPUTY, W_FORMER, W_HE, W_SHE, W_THEY, W_THEM,
-        W_COUNTERPART, W_COUNTERPARTS};
+        W_THE,    W_A,   W_AN,    W_HIS,  W_HER,  W_THEIR,       W_ITS,         W_OUR,
+        W_BOTH,   W_TWO, W_THREE, W_ALL,  W_NEW,  W_TOP,         W_ACTING,      W_DEPUTY,
+        W_FORMER, W_HE,  W_SHE,   W_THEY, W_THEM, W_COUNTERPART, W_COUNTERPARTS};
     for (size_t k = 0; k < sizeof openers / sizeof openers[0]; k++)
         lex->starts[lex->engine[openers[k]]] = 1;
     /* Each country's capital, for events located "in Armenia" without a city. */

@@ -16,6 +16,20 @@ uint32_t lexicon_intern(struct lexicon *lex, const char *norm, size_t n);
  * Returns the token count; the tokens are in scratch->tok. */
 size_t lexicon_phrase(struct lexicon *lex, struct doc *scratch, const char *s, size_t n);
 
+/* Builders shared with the importers (lexicon_import.c). */
+void lexicon_add_phrase(struct lexicon *lex, struct doc *scratch, const char *s, uint8_t kind,
+                        uint32_t ref, bool proper);
+/* The person of that name, created when new. */
+uint32_t lexicon_add_person(struct lexicon *lex, struct doc *scratch, const char *name,
+                            bool proper);
+void lexicon_add_role(struct lexicon *lex, uint32_t person, const char *country, const char *sector,
+                      int32_t from, int32_t to);
+uint32_t lexicon_add_agent(struct lexicon *lex, const char *sector);
+
+/* Reads PETRARCH/TABARI actor and agent dictionaries (lexicon_import.c). */
+int lexicon_import_actors(struct lexicon *lex, struct doc *scratch, const char *path);
+int lexicon_import_agents(struct lexicon *lex, struct doc *scratch, const char *path);
+
 /* A TSV line reader with file:line error reporting. */
 struct tsv {
     const char *path; /* for messages */

@@ -168,6 +168,13 @@ static void s_tokenise(struct doc *d, size_t a, size_t b, const struct lexicon *
                         j++;
                     break;
                 }
+                /* "didn't": the word ends before "n't", which is a token of its own */
+                if (x == '\'' && j > i + 1 && (s[j - 1] == 'n' || s[j - 1] == 'N') && j + 1 < b &&
+                    (s[j + 1] == 't' || s[j + 1] == 'T') &&
+                    (j + 2 >= b || !s_wordchar(s, j + 2, b))) {
+                    j--;
+                    break;
+                }
                 /* inner apostrophe (O'Brien, d'Ivoire) but not a possessive 's */
                 if (x == '\'' && j + 1 < b && s_wordchar(s, j + 1, b) &&
                     !((s[j + 1] == 's' || s[j + 1] == 'S') &&
@@ -181,11 +188,17 @@ static void s_tokenise(struct doc *d, size_t a, size_t b, const struct lexicon *
             i = j;
             continue;
         }
-        /* 's and 't after a word */
+        /* 's after a word, and n't */
         if (c == '\'' && i + 1 < b && (s[i + 1] == 's' || s[i + 1] == 'S' || s[i + 1] == 't') &&
             (i + 2 >= b || !s_wordchar(s, i + 2, b)) && d->ntok && d->tok[d->ntok - 1].end == i) {
             s_add_token(d, i, i + 2, TK_WORD, lex);
             i += 2;
+            continue;
+        }
+        if ((c == 'n' || c == 'N') && i + 2 < b && s[i + 1] == '\'' &&
+            (s[i + 2] == 't' || s[i + 2] == 'T') && (i + 3 >= b || !s_wordchar(s, i + 3, b))) {
+            s_add_token(d, i, i + 3, TK_WORD, lex);
+            i += 3;
             continue;
         }
         if (c == '.' && i + 2 < b && s[i + 1] == '.' && s[i + 2] == '.') {

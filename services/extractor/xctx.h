@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "doc.h"
 #include "lexicon.h"
@@ -75,6 +76,7 @@ struct xctx {
     bool have_last_subject;
     uint32_t seen_persons[64]; /* persons named in full so far (for bare surnames) */
     size_t nseen;
+    FILE *explain; /* when set, each stage says what it found, for people */
 };
 
 static inline bool tok_is(const struct xctx *x, size_t i, enum engine_word w)

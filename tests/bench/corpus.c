@@ -103,8 +103,8 @@ static const char *const g_events[] = {
 
 /* Sentences without events. */
 static const char *const g_filler[] = {
-    "The region has been a source of tension for decades, and analysts expect the dispute to "
-    "continue.",
+    ("The region has been a source of tension for decades, and analysts expect the dispute to "
+     "continue."),
     "Prices for wheat and fuel rose sharply over the summer, adding to pressure on households.",
     "\"We are ready to work with all our partners,\" the statement said.",
     "The talks were described as constructive, though no agreement was announced.",

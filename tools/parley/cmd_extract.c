@@ -14,7 +14,7 @@
 #include "pl_util.h"
 
 static const char *const usage =
-    "usage: parley extract [--dict DIR] [--quiet] FILE... | -\n"
+    "usage: parley extract [--dict DIR] [--quiet] [--explain] FILE... | -\n"
     "\n"
     "Codes news articles into CAMEO/PLOVER event mentions and prints one JSON object per\n"
     "line on stdout. A file may start with a header block of 'key: value' lines (url,\n"
@@ -24,6 +24,8 @@ static const char *const usage =
     "  --dict DIR   load the dictionaries from DIR instead of the bundled ones\n"
     "               (default: $PARLEY_DATA, else the data folder parley was built with)\n"
     "  --quiet      no summary on stderr\n"
+    "  --explain    say on stderr what each sentence held: actor phrases and their codes,\n"
+    "               dates, and the patterns that matched (or why they coded nothing)\n"
     "\n"
     "examples:\n"
     "  parley extract article.txt\n"
@@ -35,6 +37,7 @@ static const char *const usage =
 
 struct run {
     struct lexicon *lex;
+    FILE *explain;
     unsigned long articles, failed, mentions;
     struct pl_buf line;
 };
@@ -55,7 +58,8 @@ static void s_one(struct run *r, const char *name, const char *buf, size_t len,
         fprintf(stderr, "parley extract: %s: repaired %zu bytes that were not UTF-8\n", name,
                 repaired);
     struct extract_result res;
-    if (extract_article(r->lex, &a, EXTRACT_VERSION, &res, why, sizeof why) != 0) {
+    if (extract_article_explain(r->lex, &a, EXTRACT_VERSION, &res, why, sizeof why, r->explain) !=
+        0) {
         fprintf(stderr, "parley extract: %s: %s\n", name, why);
         r->failed++;
         pl_article_release(&a);
@@ -100,19 +104,23 @@ int cmd_extract(int argc, char **argv)
 {
     static const struct option opts[] = {{"dict", required_argument, NULL, 'd'},
                                          {"quiet", no_argument, NULL, 'q'},
+                                         {"explain", no_argument, NULL, 'x'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *dict = NULL;
-    bool quiet = false;
+    bool quiet = false, explain = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:qxh", opts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dict = optarg;
             break;
         case 'q':
             quiet = true;
+            break;
+        case 'x':
+            explain = true;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -135,6 +143,7 @@ int cmd_extract(int argc, char **argv)
         return 69;
     }
     int64_t t1 = pl_now_ms();
+    r.explain = explain ? stderr : NULL;
     pl_buf_init(&r.line);
     for (int i = optind; i < argc; i++) {
         struct pl_buf b;
