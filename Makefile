@@ -57,7 +57,7 @@ fuzz: deps
 	sh tests/fuzz/run.sh $(FUZZ_BUILD)/tests/fuzz $(FUZZ_SECONDS) $(FUZZ_MALLOC_MB)
 
 bench: build
-	@echo "no benchmarks yet: the extraction, store and end-to-end benchmarks come with them"
+	sh tests/bench/run.sh $(BUILD) --update
 
 lint: build
 	BUILD=$(BUILD) sh .ci/lint

@@ -508,9 +508,11 @@ static const struct lx_role *s_role_at(const struct lx_person *p, int32_t day)
 void actor_code(const struct xctx *x, const struct actor *a, int32_t day, char *code, char *country,
                 char *sector)
 {
-    char c[13] = "", s[4] = "";
-    snprintf(c, sizeof c, "%s", a->country);
-    snprintf(s, sizeof s, "%s", a->sector);
+    char c[13], s[4];
+    memcpy(c, a->country, sizeof c);
+    memcpy(s, a->sector, sizeof s);
+    c[12] = '\0';
+    s[3] = '\0';
     if (a->person != NONE) {
         const struct lx_person *p = lexicon_person(x->lex, a->person);
         const struct lx_role *r = day != DAY_UNKNOWN ? s_role_at(p, day) : NULL;
@@ -536,8 +538,10 @@ void actor_code(const struct xctx *x, const struct actor *a, int32_t day, char *
         }
     }
     if (a->flags & A_FORMER)
-        snprintf(s, sizeof s, "ELI");
-    snprintf(country, 13, "%s", c);
-    snprintf(sector, 4, "%s", s);
-    snprintf(code, 17, "%s%s", c, s);
+        memcpy(s, "ELI", 4);
+    size_t cl = strnlen(c, 12), sl = strnlen(s, 3);
+    memcpy(country, c, cl + 1);
+    memcpy(sector, s, sl + 1);
+    memcpy(code, c, cl);
+    memcpy(code + cl, s, sl + 1);
 }

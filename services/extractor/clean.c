@@ -227,7 +227,7 @@ static bool s_markdown_line(const char *s, char *clean, size_t a, size_t b)
             i = c == '!' ? paren : open;
             continue;
         }
-        if ((c == 'h' || c == 'w') &&
+        if (((c == 'h' && clean[i + 1] == 't') || (c == 'w' && clean[i + 1] == 'w')) &&
             (!strncmp(s + i, "http://", 7) || !strncmp(s + i, "https://", 8) ||
              !strncmp(s + i, "www.", 4)) &&
             (i == a || isspace((unsigned char)clean[i - 1]) || clean[i - 1] == '(' ||
@@ -262,6 +262,10 @@ static void s_characters(struct doc *d)
     size_t len = d->len;
     for (size_t i = 0; i < len;) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x80 && c != '&') {
+            i++; /* plain printable ASCII: nearly every byte */
+            continue;
+        }
         if (c < 0x80) {
             if (c == '\r' || c == '\t' || c == '\f' || c == '\v' || (c < 0x20 && c != '\n'))
                 clean[i] = ' ';
@@ -303,24 +307,40 @@ static void s_characters(struct doc *d)
 
 /* The trimmed clean content of a line. */
 struct line {
-    const char *p; /* first non-space byte */
-    size_t n;      /* length without surrounding spaces */
-    size_t words;  /* whitespace-separated words */
+    const char *p;  /* first non-space byte */
+    size_t n;       /* length without surrounding spaces */
+    size_t words;   /* whitespace-separated words */
+    size_t letters; /* ASCII letters */
+    size_t digits;  /* ASCII digits */
+    size_t marks;   /* %, +, | and bytes of multi-byte characters */
+    bool arrows;    /* holds a ticker arrow (U+25B2 or U+25BC) */
 };
 
+/* The trimmed line and its counts, in one pass. */
 static struct line s_line(const char *clean, size_t a, size_t b)
 {
     while (a < b && isspace((unsigned char)clean[a]))
         a++;
     while (b > a && isspace((unsigned char)clean[b - 1]))
         b--;
-    struct line l = {clean + a, b - a, 0};
+    struct line l = {clean + a, b - a, 0, 0, 0, 0, false};
     bool in = false;
     for (size_t i = a; i < b; i++) {
-        bool sp = isspace((unsigned char)clean[i]);
+        unsigned char c = (unsigned char)clean[i];
+        bool sp = c == ' ' || c == '\n';
         if (!sp && !in)
             l.words++;
         in = !sp;
+        if (isalpha(c))
+            l.letters++;
+        else if (isdigit(c))
+            l.digits++;
+        else if (c == '%' || c == '+' || c == '|' || c >= 0x80) {
+            l.marks++;
+            if (c == 0xE2 && i + 2 < b && (unsigned char)clean[i + 1] == 0x96 &&
+                ((unsigned char)clean[i + 2] == 0xB2 || (unsigned char)clean[i + 2] == 0xBC))
+                l.arrows = true;
+        }
     }
     return l;
 }
@@ -350,6 +370,8 @@ static bool s_contains_case(const struct line *l, const char *needle)
 /* Whole line equal to one of the words, ignoring case and a trailing ':' */
 static bool s_is_heading(const struct line *l, const char *const *list)
 {
+    if (l->n > 48 || l->words > 6)
+        return false; /* headings are short */
     size_t n = l->n;
     while (n > 0 && (l->p[n - 1] == ':' || l->p[n - 1] == ' '))
         n--;
@@ -424,6 +446,22 @@ static bool s_related_start(const struct line *l)
     return s_is_heading(l, heads);
 }
 
+/* needle in p[0..n), found with memchr on its first byte (fast on long lines). */
+static bool s_has(const char *p, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    const char *end = p + n;
+    for (const char *q = p; q && (size_t)(end - q) >= m;) {
+        q = memchr(q, needle[0], (size_t)(end - q) - m + 1);
+        if (!q)
+            return false;
+        if (memcmp(q, needle, m) == 0)
+            return true;
+        q++;
+    }
+    return false;
+}
+
 /* One line of boilerplate: credits, prompts, share bars. */
 static bool s_boilerplate(const struct line *l)
 {
@@ -496,25 +534,29 @@ static bool s_boilerplate(const struct line *l)
 /* Ticker and share-bar lines: mostly numbers, arrows and symbols. */
 static bool s_ticker(const struct line *l)
 {
-    size_t letters = 0, marks = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        unsigned char c = (unsigned char)l->p[i];
-        if (isalpha(c))
-            letters++;
-        else if (c == '%' || c == '+' || c == '|' || c >= 0x80)
-            marks++;
-    }
-    if (s_contains_case(l, "\xe2\x96\xb2") || s_contains_case(l, "\xe2\x96\xbc")) /* ▲ ▼ */
-        return true;
-    return l->n > 0 && marks >= 3 && letters < l->n / 3;
+    return l->arrows || (l->n > 0 && l->marks >= 3 && l->letters < l->n / 3);
 }
 
 /* A caption's credit line or marker. */
 static bool s_caption_like(const struct line *l)
 {
-    /* every marker below holds one of these: most lines are rejected by three memmem */
-    if (!memmem(l->p, l->n, "hoto", 4) && !memmem(l->p, l->n, "REUTERS", 7) &&
-        !memmem(l->p, l->n, "Getty", 5))
+    /* credits sit at the start ("Photo: ...") or the end ("... REUTERS/Name"); looking only
+     * there keeps long body paragraphs cheap */
+    struct line head = *l, tail = *l;
+    if (head.n > 64)
+        head.n = 64;
+    if (tail.n > 200) {
+        tail.p += tail.n - 200;
+        tail.n = 200;
+    }
+    static const char *const markers[] = {"hoto", "REUTERS", "Getty"};
+    bool marker = false;
+    for (int k = 0; k < 2 && !marker; k++) {
+        const struct line *x = k ? &tail : &head;
+        for (size_t m = 0; m < 3 && !marker; m++)
+            marker = s_has(x->p, x->n, markers[m]);
+    }
+    if (!marker)
         return false;
     return s_contains_case(l, "REUTERS/") || s_contains_case(l, "via REUTERS") ||
            s_contains(l, "(reuters photo)") || s_contains_case(l, "AP Photo") ||
@@ -536,14 +578,7 @@ static bool s_meta(const char *text, size_t a, size_t b, const struct line *l)
     if (b - a > 4 && !strncmp(text + a, "**", 2) && !strncmp(text + b - 2, "**", 2) &&
         l->words <= 6)
         return true;
-    size_t digits = 0, letters = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        if (isdigit((unsigned char)l->p[i]))
-            digits++;
-        else if (isalpha((unsigned char)l->p[i]))
-            letters++;
-    }
-    if (digits >= 6 && letters <= 24 && l->words <= 10 && !memchr(l->p, '.', l->n))
+    if (l->digits >= 6 && l->letters <= 24 && l->words <= 10 && !memchr(l->p, '.', l->n))
         return true; /* "2023-09-28 10:25:09 | Last Update : 2023-09-28 10:34:34" */
     return s_starts(l, "posted") && l->words <= 10;
 }

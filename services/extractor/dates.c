@@ -32,12 +32,27 @@ void date_format(int32_t day, char precision, char *buf, size_t size)
     int y;
     unsigned m, d;
     civil_from_days(day, &y, &m, &d);
+    if (size < 11 || y < 0 || y > 9999) {
+        snprintf(buf, size, "%04d", y); /* out of the 4-digit range: let the codec refuse it */
+        return;
+    }
+    /* YYYY-MM-DD by hand: this runs for every mention */
+    char out[11] = {(char)('0' + y / 1000),
+                    (char)('0' + y / 100 % 10),
+                    (char)('0' + y / 10 % 10),
+                    (char)('0' + y % 10),
+                    '-',
+                    (char)('0' + m / 10),
+                    (char)('0' + m % 10),
+                    '-',
+                    (char)('0' + d / 10),
+                    (char)('0' + d % 10),
+                    '\0'};
     if (precision == 'y')
-        snprintf(buf, size, "%04d", y);
+        out[4] = '\0';
     else if (precision == 'm')
-        snprintf(buf, size, "%04d-%02u", y, m);
-    else
-        snprintf(buf, size, "%04d-%02u-%02u", y, m, d);
+        out[7] = '\0';
+    memcpy(buf, out, sizeof out);
 }
 
 /* Month of a token (1-12), or 0. */
@@ -173,6 +188,8 @@ size_t dates_find(const struct xctx *x, size_t sent, struct xdate *out, size_t m
     unsigned rm, rd;
     civil_from_days(ref, &ry, &rm, &rd);
     for (size_t i = sb; i < se; i++) {
+        if (!(x->doc.tok[i].flags & TK_NUM) && !lexicon_dateword(x->lex, x->doc.tok[i].id))
+            continue; /* most words are no part of a date */
         unsigned m = s_month(x, i);
         long v = s_number(x, i);
         /* 2023-10-23 */

@@ -16,6 +16,7 @@
 struct merged {
     struct draft d; /* the first draft of this key */
     char key[96];   /* date|src|tgt|code */
+    uint64_t hash;  /* of key, compared first */
     char src_code[17], src_country[13], src_sector[4];
     char tgt_code[17], tgt_country[13], tgt_sector[4];
     uint32_t sents[MAX_EVIDENCE_PER_MENTION];
@@ -28,6 +29,22 @@ struct collect {
     size_t n, cap;
     uint32_t sent; /* the sentence being read */
 };
+
+/* "date|src|tgt|code" without the cost of a formatted print. */
+static void s_key(char *key, size_t size, const char *date, const char *src, const char *tgt,
+                  const char *code)
+{
+    const char *parts[4] = {date, src, tgt, code};
+    size_t n = 0;
+    for (int k = 0; k < 4; k++) {
+        size_t len = strlen(parts[k]);
+        if (n + len + 2 > size)
+            len = size - n - 2;
+        memcpy(key + n, parts[k], len);
+        n += len;
+        key[n++] = k < 3 ? '|' : '\0';
+    }
+}
 
 static void s_emit(void *arg, const struct draft *d0)
 {
@@ -44,10 +61,13 @@ static void s_emit(void *arg, const struct draft *d0)
         actor_code(c->x, &d.tgt, d.day, m.tgt_code, m.tgt_country, m.tgt_sector);
     if (!m.src_country[0] || (d.has_tgt && !m.tgt_country[0]))
         return; /* an actor without a country is of no use to anyone */
-    snprintf(m.key, sizeof m.key, "%s|%s|%s|%s", date, m.src_code, m.tgt_code, d.code);
+    s_key(m.key, sizeof m.key, date, m.src_code, m.tgt_code, d.code);
+    m.hash = 1469598103934665603ULL;
+    for (const char *k = m.key; *k; k++)
+        m.hash = (m.hash ^ (unsigned char)*k) * 1099511628211ULL;
     for (size_t i = 0; i < c->n; i++) {
         struct merged *e = &c->m[i];
-        if (strcmp(e->key, m.key) != 0)
+        if (e->hash != m.hash || strcmp(e->key, m.key) != 0)
             continue;
         /* the same event again: keep the evidence, the best confidence and a place */
         if (e->nsents < MAX_EVIDENCE_PER_MENTION &&
@@ -77,8 +97,8 @@ static char *s_span_text(const struct doc *doc, size_t a, size_t b, size_t max)
     if (a >= b)
         return pl_xstrdup("");
     size_t start = doc->tok[a].start, end = doc->tok[b - 1].end;
-    struct pl_buf out;
-    pl_buf_init(&out);
+    char *out = pl_xmalloc(end - start + 1);
+    size_t n = 0;
     bool space = false;
     for (size_t i = start; i < end; i++) {
         char ch = doc->clean[i];
@@ -86,19 +106,18 @@ static char *s_span_text(const struct doc *doc, size_t a, size_t b, size_t max)
             space = true;
             continue;
         }
-        if (space && out.len)
-            pl_buf_putc(&out, ' ');
+        if (space && n)
+            out[n++] = ' ';
         space = false;
-        pl_buf_putc(&out, ch);
+        out[n++] = ch;
     }
-    if (out.len > max) {
-        size_t n = max;
-        while (n > 0 && ((unsigned char)out.data[n] & 0xC0) == 0x80)
+    if (n > max) {
+        n = max;
+        while (n > 0 && ((unsigned char)out[n] & 0xC0) == 0x80)
             n--; /* cut on a character boundary */
-        out.len = n;
-        out.data[n] = '\0';
     }
-    return pl_buf_detach(&out, NULL);
+    out[n] = '\0';
+    return out;
 }
 
 static char *s_dup_or_null(const char *s)

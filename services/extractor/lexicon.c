@@ -55,8 +55,10 @@ struct lexicon {
     size_t nsurnames;
     uint32_t *surname_persons;
     struct patterns *patterns;
-    uint32_t engine[W_COUNT_]; /* ids of the function words of words.h */
-    uint8_t *starts;           /* word id -> 1 when it can begin a phrase (lexicon_starts) */
+    uint32_t engine[W_COUNT_];      /* ids of the function words of words.h */
+    uint8_t *starts;                /* word id -> 1 when it can begin a phrase (lexicon_starts) */
+    uint8_t *datewords;             /* word id -> 1 when it can be part of a date expression */
+    int16_t cameo_index[5 * 10000]; /* digits * 10000 + value -> cameo entry, -1 none */
     size_t nstarts;
 };
 
@@ -195,6 +197,11 @@ uint32_t lexicon_intern(struct lexicon *lex, const char *norm, size_t n)
         i = (i + 1) & (lex->nwslots - 1);
     lex->wslots[i] = (h & 0xFFFFFFFF00000000ULL) | id;
     return id;
+}
+
+bool lexicon_dateword(const struct lexicon *lex, uint32_t w)
+{
+    return w < lex->nstarts && lex->datewords[w];
 }
 
 bool lexicon_starts(const struct lexicon *lex, uint32_t w)
@@ -638,6 +645,7 @@ static void s_index_person(struct lexicon *lex, uint32_t ref)
         size_t n = lex->npslots ? lex->npslots * 2 : 4096;
         free(lex->pslots);
         free(lex->starts);
+        free(lex->datewords);
         lex->pslots = pl_xmalloc(n * sizeof *lex->pslots);
         memset(lex->pslots, 0xff, n * sizeof *lex->pslots);
         lex->npslots = n;
@@ -861,6 +869,18 @@ static int s_load_places(struct lexicon *lex, struct doc *scratch, const char *p
     return rc;
 }
 
+/* "043" -> 3 * 10000 + 43: the digits count, so "04" and "004" differ. */
+static int s_cameo_key(const char *code)
+{
+    int v = 0, n = 0;
+    for (; code[n]; n++) {
+        if (n >= 4 || code[n] < '0' || code[n] > '9')
+            return -1;
+        v = v * 10 + (code[n] - '0');
+    }
+    return n >= 2 ? n * 10000 + v : -1;
+}
+
 static int s_load_cameo(struct lexicon *lex, const char *path)
 {
     struct tsv t;
@@ -887,6 +907,12 @@ static int s_load_cameo(struct lexicon *lex, const char *path)
         const char *plover = s_field(&t, 3);
         c->plover = *plover ? pl_xstrdup(plover) : NULL;
         c->name = pl_xstrdup(s_field(&t, 4));
+        int k = s_cameo_key(c->code);
+        if (lex->cameo_index[k] >= 0) {
+            tsv_error(&t, "code %s appears twice", c->code);
+            continue;
+        }
+        lex->cameo_index[k] = (int16_t)(lex->ncameo - 1);
     }
     int rc = t.errors ? -1 : 0;
     tsv_close(&t);
@@ -965,6 +991,7 @@ struct lexicon *lexicon_load(const char *dir)
 {
     struct lexicon *lex = pl_xcalloc(1, sizeof *lex);
     s_new_node(lex); /* the root */
+    memset(lex->cameo_index, 0xff, sizeof lex->cameo_index);
     for (int w = 0; w < W_COUNT_; w++)
         lex->engine[w] = lexicon_intern(lex, engine_word_text[w], strlen(engine_word_text[w]));
     struct doc scratch;
@@ -1005,6 +1032,17 @@ struct lexicon *lexicon_load(const char *dir)
         W_FORMER, W_HE,  W_SHE,   W_THEY, W_THEM, W_COUNTERPART, W_COUNTERPARTS};
     for (size_t k = 0; k < sizeof openers / sizeof openers[0]; k++)
         lex->starts[lex->engine[openers[k]]] = 1;
+    static const enum engine_word dated[] = {
+        W_JANUARY, W_FEBRUARY,  W_MARCH,   W_APRIL,     W_MAY,      W_JUNE,      W_JULY,
+        W_AUGUST,  W_SEPTEMBER, W_OCTOBER, W_NOVEMBER,  W_DECEMBER, W_JAN,       W_FEB,
+        W_MAR,     W_APR,       W_JUN,     W_JUL,       W_AUG,      W_SEP,       W_SEPT,
+        W_OCT,     W_NOV,       W_DEC,     W_MONDAY,    W_TUESDAY,  W_WEDNESDAY, W_THURSDAY,
+        W_FRIDAY,  W_SATURDAY,  W_SUNDAY,  W_YESTERDAY, W_TODAY,    W_TONIGHT,   W_TOMORROW,
+        W_THIS,    W_LAST,      W_ONE,     W_TWO,       W_THREE,    W_FOUR,      W_FIVE,
+        W_SIX,     W_SEVEN,     W_EIGHT,   W_NINE,      W_TEN};
+    lex->datewords = pl_xcalloc(lex->nstarts ? lex->nstarts : 1, 1);
+    for (size_t k = 0; k < sizeof dated / sizeof dated[0]; k++)
+        lex->datewords[lex->engine[dated[k]]] = 1;
     /* Each country's capital, for events located "in Armenia" without a city. */
     for (size_t i = 0; i < lex->nplaces; i++) {
         const struct lx_place *p = &lex->places[i];
@@ -1060,6 +1098,7 @@ void lexicon_destroy(struct lexicon **lex_p)
     free(lex->surname_persons);
     free(lex->pslots);
     free(lex->starts);
+    free(lex->datewords);
     if (lex->patterns)
         patterns_destroy(lex->patterns);
     free(lex);
@@ -1093,10 +1132,10 @@ const struct lx_place *lexicon_place(const struct lexicon *lex, uint32_t i)
 
 const struct lx_cameo *lexicon_cameo(const struct lexicon *lex, const char *code)
 {
-    for (size_t i = 0; i < lex->ncameo; i++)
-        if (strcmp(lex->cameo[i].code, code) == 0)
-            return &lex->cameo[i];
-    return NULL;
+    int k = s_cameo_key(code);
+    if (k < 0 || lex->cameo_index[k] < 0)
+        return NULL;
+    return &lex->cameo[lex->cameo_index[k]];
 }
 
 uint32_t lexicon_country_by_iso3(const struct lexicon *lex, const char *iso3)

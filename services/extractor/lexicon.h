@@ -98,6 +98,10 @@ uint32_t lexicon_word(const struct lexicon *lex, const char *norm, size_t n);
  * a pronoun): the chunker skips every other lower-case word at once. */
 bool lexicon_starts(const struct lexicon *lex, uint32_t w);
 
+/* True when word id w can be part of a date expression (month and weekday names, relative
+ * words); numbers are recognised from their token flags. */
+bool lexicon_dateword(const struct lexicon *lex, uint32_t w);
+
 /* Id of a word the loader interned (for the engine's own vocabulary, e.g. "said"). */
 uint32_t lexicon_id(const struct lexicon *lex, const char *word);
 

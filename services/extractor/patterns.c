@@ -21,6 +21,8 @@ struct patterns {
     size_t n, cap;
     struct head_entry *heads;
     size_t nheads, capheads;
+    uint32_t *first; /* word id -> index of its first head entry, UINT32_MAX none */
+    size_t nfirst;   /* word ids covered */
 };
 
 static int s_cmp_head(const void *a, const void *b)
@@ -33,14 +35,9 @@ static int s_cmp_head(const void *a, const void *b)
 
 size_t patterns_for(const struct patterns *p, uint32_t w, struct head_hit *hits, size_t max)
 {
-    size_t lo = 0, hi = p->nheads;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (p->heads[mid].word < w)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    if (w >= p->nfirst || p->first[w] == UINT32_MAX)
+        return 0;
+    size_t lo = p->first[w];
     size_t n = 0;
     for (size_t k = lo; k < p->nheads && p->heads[k].word == w && n < max; k++)
         hits[n++] = (struct head_hit){p->heads[k].pattern, p->heads[k].form};
@@ -63,6 +60,7 @@ void patterns_destroy(struct patterns *p)
         return;
     free(p->p);
     free(p->heads);
+    free(p->first);
     free(p);
 }
 
@@ -333,5 +331,11 @@ struct patterns *patterns_load(struct lexicon *lex, struct doc *scratch, const c
         return NULL;
     }
     qsort(ps->heads, ps->nheads, sizeof *ps->heads, s_cmp_head);
+    /* a direct index by word id: one lookup per token instead of a search */
+    ps->nfirst = ps->nheads ? ps->heads[ps->nheads - 1].word + 1 : 0;
+    ps->first = pl_xmalloc((ps->nfirst ? ps->nfirst : 1) * sizeof *ps->first);
+    memset(ps->first, 0xff, (ps->nfirst ? ps->nfirst : 1) * sizeof *ps->first);
+    for (size_t k = ps->nheads; k-- > 0;)
+        ps->first[ps->heads[k].word] = (uint32_t)k;
     return ps;
 }

@@ -1,0 +1,56 @@
+#!/bin/sh
+# run.sh BUILD_DIR [--update] - runs the benchmarks and prints their results; with --update
+# it also rewrites the generated tables of BENCHMARKS.md. CI runs a seconds-long version
+# through ctest (label bench); this is the full run.
+set -eu
+build=$1
+update=${2:-}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$build/tests/bench/bench_extract"
+[ -x "$bin" ] || { echo "bench: build first (make build)" >&2; exit 69; }
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo unknown)
+machine="$(nproc) cores, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
+echo "bench: $machine"
+
+tmp=$(mktemp)
+trap 'rm -f "$tmp" "$tmp.md"' EXIT
+# three runs of the generated corpus; the table keeps the best (least disturbed) one
+for _ in 1 2 3; do
+    "$bin" --mb 20 | tee -a "$tmp"
+done
+best=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^mb_per_s=/) { split($i, a, "="); print a[2], $0 } }' "$tmp" | sort -n | tail -1 | cut -d' ' -f2-)
+seeds=""
+if [ -d "$top/../shared/seeds" ]; then
+    seeds=$("$bin" "$top/../shared/seeds")
+    echo "$seeds"
+fi
+
+field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+
+{
+    echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
+    echo
+    echo "| corpus | articles | text MB | MB/s | articles/s | sentences/s | mentions | dictionaries load | peak RSS |"
+    echo "|---|---|---|---|---|---|---|---|---|"
+    printf '| generated, 4 KB articles (best of 3) | %s | %s | **%s** | %s | %s | %s | %s ms | %s MB |\n' \
+        "$(field "$best" articles)" "$(field "$best" text_mb)" "$(field "$best" mb_per_s)" \
+        "$(field "$best" articles_per_s)" "$(field "$best" sentences_per_s)" \
+        "$(field "$best" mentions)" "$(field "$best" dict_load_ms)" "$(field "$best" peak_rss_mb)"
+    if [ -n "$seeds" ]; then
+        printf '| the five seed articles | %s | %s | %s | %s | %s | %s | %s ms | %s MB |\n' \
+            "$(field "$seeds" articles)" "$(field "$seeds" text_mb)" "$(field "$seeds" mb_per_s)" \
+            "$(field "$seeds" articles_per_s)" "$(field "$seeds" sentences_per_s)" \
+            "$(field "$seeds" mentions)" "$(field "$seeds" dict_load_ms)" "$(field "$seeds" peak_rss_mb)"
+    fi
+} >"$tmp.md"
+cat "$tmp.md"
+
+if [ "$update" = "--update" ]; then
+    awk -v gen="$tmp.md" '
+        /<!-- BEGIN GENERATED: bench-extract -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
+        /<!-- END GENERATED: bench-extract -->/ { skip = 0 }
+        !skip { print }
+    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
+    echo "bench: BENCHMARKS.md updated"
+fi
