@@ -79,6 +79,10 @@ static struct offer s_offer(const struct xctx *x, size_t i, size_t end)
             break;
         }
     }
+    /* "Armenia" is the country, not the Colombian town of that name; a capital standing for
+     * its government keeps its place (for "in Moscow") */
+    if (o.country >= 0 && !o.govword && !o.adjective && !o.demonym)
+        o.place = -1;
     return o;
 }
 
@@ -89,13 +93,15 @@ static bool s_countryish(const struct offer *o)
 
 static bool s_locative_word(const struct xctx *x, size_t i, bool city)
 {
-    static const enum engine_word loc[] = {W_IN,     W_AT,     W_NEAR,       W_OUTSIDE,
-                                           W_INSIDE, W_ACROSS, W_THROUGHOUT, W_WITHIN};
+    static const enum engine_word loc[] = {W_IN,     W_NEAR,       W_OUTSIDE, W_INSIDE,
+                                           W_ACROSS, W_THROUGHOUT, W_WITHIN};
     for (size_t k = 0; k < sizeof loc / sizeof loc[0]; k++)
         if (tok_is(x, i, loc[k]))
             return true;
-    /* "flew to Baku", "returned from Moscow": cities after motion words are places */
-    return city && (tok_is(x, i, W_TO) || tok_is(x, i, W_FROM) || tok_is(x, i, W_INTO));
+    /* "at the Kremlin", "flew to Baku", "returned from Moscow": places when they are cities;
+     * "fired at Israel", "aid to Lebanon" name a country as the target */
+    return city && (tok_is(x, i, W_AT) || tok_is(x, i, W_TO) || tok_is(x, i, W_FROM) ||
+                    tok_is(x, i, W_INTO));
 }
 
 static bool s_determiner(const struct xctx *x, size_t i)
@@ -254,8 +260,14 @@ static size_t s_chunk_at(struct xctx *x, size_t b, size_t i, size_t end, struct 
         return 1;
     }
 
-    while (pos < end && s_determiner(x, pos))
+    bool possessive_det =
+        i > b && (tok_is(x, i - 1, W_ITS) || tok_is(x, i - 1, W_HIS) || tok_is(x, i - 1, W_HER) ||
+                  tok_is(x, i - 1, W_THEIR) || tok_is(x, i - 1, W_OUR));
+    while (pos < end && s_determiner(x, pos)) {
+        possessive_det = possessive_det || tok_is(x, pos, W_ITS) || tok_is(x, pos, W_HIS) ||
+                         tok_is(x, pos, W_HER) || tok_is(x, pos, W_THEIR) || tok_is(x, pos, W_OUR);
         pos++;
+    }
     if (pos < end && tok_is(x, pos, W_FORMER)) {
         former = true;
         pos++;
@@ -326,8 +338,10 @@ static size_t s_chunk_at(struct xctx *x, size_t b, size_t i, size_t end, struct 
         break;
     }
 
-    /* "Minister of Foreign Affairs of Armenia Ararat Mirzoyan" */
-    if ((sector_agent >= 0 || counterpart) && ncountries == 0)
+    /* "Minister of Foreign Affairs of Armenia Ararat Mirzoyan"; but "its ambassador from
+     * Israel" is someone's own ambassador coming back from Israel */
+    if ((sector_agent >= 0 || counterpart) && ncountries == 0 &&
+        !(possessive_det && tok_is(x, pos, W_FROM)))
         pos = s_of_countries(x, pos, end, countries, &ncountries);
 
     /* a person: known, a surname seen before, or a capitalised name after a title */
@@ -353,7 +367,8 @@ static size_t s_chunk_at(struct xctx *x, size_t b, size_t i, size_t end, struct 
         }
     }
 
-    if ((sector_agent >= 0 || counterpart) && ncountries == 0)
+    if ((sector_agent >= 0 || counterpart) && ncountries == 0 &&
+        !(possessive_det && pos < end && tok_is(x, pos, W_FROM)))
         pos = s_of_countries(x, pos, end, countries, &ncountries);
 
     if (ncountries == 0 && sector_agent < 0 && person < 0 && !counterpart) {

@@ -44,12 +44,28 @@ static bool s_in(const struct xctx *x, size_t i, const enum engine_word *set, si
     return false;
 }
 
-/* Skips determiners and possessives before an actor phrase. */
+static bool s_number_word_ev(const struct xctx *x, size_t i)
+{
+    static const enum engine_word n[] = {W_TWO,   W_THREE, W_FOUR, W_FIVE, W_SIX,
+                                         W_SEVEN, W_EIGHT, W_NINE, W_TEN};
+    for (size_t k = 0; k < sizeof n / sizeof n[0]; k++)
+        if (tok_is(x, i, n[k]))
+            return true;
+    return false;
+}
+
+/* Skips determiners, possessives and quantities before an actor phrase: "the", "its",
+ * "12", "more than 150", "dozens of", "at least two". */
 static size_t s_skip_det(const struct sent_ctx *c, size_t i)
 {
-    static const enum engine_word det[] = {W_THE, W_A, W_AN, W_HIS, W_HER, W_THEIR, W_ITS, W_OUR};
-    while (i < c->se && s_chunk_starting(c, i) < 0 &&
-           s_in(c->x, i, det, sizeof det / sizeof det[0]))
+    static const enum engine_word det[] = {
+        W_THE,       W_A,    W_AN,    W_HIS,   W_HER,    W_THEIR,   W_ITS,    W_OUR,
+        W_MORE,      W_THAN, W_OVER,  W_ABOUT, W_SOME,   W_SEVERAL, W_DOZENS, W_HUNDREDS,
+        W_THOUSANDS, W_OF,   W_LEAST, W_AT,    W_ALMOST, W_NEARLY};
+    size_t start = i;
+    while (i < c->se && i - start < 6 && s_chunk_starting(c, i) < 0 &&
+           (s_in(c->x, i, det, sizeof det / sizeof det[0]) || (c->x->doc.tok[i].flags & TK_NUM) ||
+            s_number_word_ev(c->x, i)))
         i++;
     return i;
 }
@@ -87,9 +103,19 @@ static bool s_match_from(const struct sent_ctx *c, const struct pattern *p, size
             for (size_t g = 0; g <= PATTERN_GAP && i + g <= c->se; g++) {
                 if (g > 0) {
                     size_t t = i + g - 1;
-                    if (s_chunk_covering(c, t) >= 0 &&
-                        s_actor_chunk(&c->chunks[s_chunk_covering(c, t)]))
-                        break; /* a gap never swallows an actor */
+                    int gch = s_chunk_covering(c, t);
+                    if (gch >= 0 && s_actor_chunk(&c->chunks[gch])) {
+                        /* a name used as an adjective ("UN sanctions", "Russian strikes") may
+                         * be crossed; any other actor ends the gap */
+                        const struct chunk *k = &c->chunks[gch];
+                        size_t after = k->tok_end;
+                        bool adjectival = !k->has_agent && k->a[0].person == NONE &&
+                                          after < c->se && (x->doc.tok[after].flags & TK_WORD) &&
+                                          !(x->doc.tok[after].flags & (TK_CAP | TK_ALLCAP)) &&
+                                          s_chunk_covering(c, after) < 0;
+                        if (!adjectival)
+                            break;
+                    }
                     if (tok_is(x, t, W_SEMI) || tok_is(x, t, W_PERIOD))
                         break;
                 }
@@ -159,6 +185,13 @@ static bool s_noun_context(const struct sent_ctx *c, size_t i)
     return s_in(c->x, i, w, sizeof w / sizeof w[0]);
 }
 
+static bool s_determiner_before(const struct sent_ctx *c, size_t i)
+{
+    static const enum engine_word w[] = {W_THE,   W_A,   W_AN,  W_HIS,  W_HER,
+                                         W_THEIR, W_ITS, W_OUR, W_POSS, W_NEWLY};
+    return s_in(c->x, i, w, sizeof w / sizeof w[0]);
+}
+
 /* Negation or modality between the subject and the head. */
 enum mood { MOOD_FACT, MOOD_MODAL, MOOD_NEGATED };
 
@@ -167,11 +200,14 @@ static enum mood s_mood(const struct sent_ctx *c, size_t from, size_t h)
     static const enum engine_word neg[] = {W_NOT,      W_NT,     W_NEVER,   W_NO,  W_REFUSED,
                                            W_DECLINED, W_FAILED, W_WITHOUT, W_NOR, W_UNLESS};
     static const enum engine_word modal[] = {
-        W_WILL,    W_WOULD,    W_MAY,      W_MIGHT,    W_COULD,     W_SHOULD, W_SHALL, W_LL,
-        W_PLANNED, W_UPCOMING, W_PROPOSED, W_POSSIBLE, W_POTENTIAL, W_FUTURE, W_IF,    W_WHETHER};
+        W_WILL, W_WOULD,   W_MAY,      W_MIGHT,    W_COULD,    W_SHOULD,    W_SHALL,
+        W_LL,   W_PLANNED, W_UPCOMING, W_PROPOSED, W_POSSIBLE, W_POTENTIAL, W_FUTURE,
+        W_IF,   W_WHETHER, W_MUST,     W_NEED,     W_NEEDS,    W_FEARS,     W_FEAR};
     const struct xctx *x = c->x;
     size_t a = h > c->sb + 6 ? h - 6 : c->sb;
     if (from > a && from <= h)
+        a = from;
+    else if (from < a)
         a = from;
     enum mood m = MOOD_FACT;
     for (size_t i = a; i < h; i++) {
@@ -215,8 +251,12 @@ static int s_subject_ex(const struct sent_ctx *c, size_t h, bool objects)
             const struct chunk *k = &c->chunks[ch];
             size_t before = k->tok_start;
             /* an actor after a preposition is an object, not the subject */
+            bool quantity =
+                before > c->sb + 1 && tok_is(c->x, before - 1, W_OF) &&
+                (tok_is(c->x, before - 2, W_THOUSANDS) || tok_is(c->x, before - 2, W_HUNDREDS) ||
+                 tok_is(c->x, before - 2, W_DOZENS) || (c->x->doc.tok[before - 2].flags & TK_NUM));
             bool object =
-                before > c->sb &&
+                before > c->sb && !quantity &&
                 (tok_is(c->x, before - 1, W_WITH) || tok_is(c->x, before - 1, W_OF) ||
                  tok_is(c->x, before - 1, W_AGAINST) || tok_is(c->x, before - 1, W_BETWEEN) ||
                  tok_is(c->x, before - 1, W_TO) || tok_is(c->x, before - 1, W_FOR) ||
@@ -365,7 +405,9 @@ struct emitter {
     void (*fn)(void *arg, const struct draft *d);
     void *arg;
     const struct sent_ctx *c;
-    int32_t days[4]; /* extra dates of a coordinated list, with their places */
+    int prev_src;     /* subject chunk of the last event in this sentence, -1 none */
+    size_t prev_head; /* its head token */
+    int32_t days[4];  /* extra dates of a coordinated list, with their places */
     char precisions[4];
     uint32_t places[4];
     size_t ndays;
@@ -489,12 +531,24 @@ static void s_apply(struct emitter *em, const struct pattern *p, size_t h, const
         src = s_relative_subject(c, h);
         if (src < 0)
             src = s_subject_ex(c, h, gerund_for);
+        /* "visited Russia and signed a deal with Putin": a verb after "and" shares the
+         * subject of the verb before it, not that verb's object */
+        size_t j = h;
+        while (j > c->sb &&
+               (tok_is(x, j - 1, W_ALSO) || tok_is(x, j - 1, W_THEN) || tok_is(x, j - 1, W_LATER)))
+            j--;
+        if (em->prev_src >= 0 && j > c->sb && tok_is(x, j - 1, W_AND) && src >= 0 &&
+            c->chunks[src].tok_start > em->prev_head)
+            src = em->prev_src;
     } else {
         src = s_possessor(c, h);
         if (src < 0)
             src = s_by_agent(c, m->end);
     }
     size_t from = src >= 0 && c->chunks[src].tok_end <= h ? c->chunks[src].tok_end : c->sb;
+    /* a noun head's possessor sits right before it: "possible Israeli strikes" */
+    if (!(p->flags & P_VERB) && src >= 0 && c->chunks[src].tok_end <= h)
+        from = c->chunks[src].tok_start > c->sb + 4 ? c->chunks[src].tok_start - 4 : c->sb;
     enum mood mood = s_mood(c, from, h);
     if (x->explain)
         fprintf(x->explain, "  pattern %s at \"%.*s\" (verbs.txt:%u)%s%s%s\n", p->code,
@@ -522,6 +576,10 @@ static void s_apply(struct emitter *em, const struct pattern *p, size_t h, const
     }
     s_place(c, h, m->end, &base);
     base.confidence = s_conf(c, &base, m, passive);
+    if (src >= 0) {
+        em->prev_src = src;
+        em->prev_head = h;
+    }
     if (mood != MOOD_MODAL)
         s_date_list(em, h);
     else
@@ -668,7 +726,7 @@ void events_sentence(struct xctx *x, size_t sent, void (*emit)(void *arg, const 
         s_explain_sentence(&c);
 
     const struct patterns *ps = lexicon_patterns(x->lex);
-    struct emitter em = {.fn = emit, .arg = arg, .c = &c};
+    struct emitter em = {.fn = emit, .arg = arg, .c = &c, .prev_src = -1};
     for (size_t h = c.sb; h < c.se; h++) {
         size_t next = h + 1;
         if (s_chunk_covering(&c, h) >= 0 && s_actor_chunk(&c.chunks[s_chunk_covering(&c, h)]))
@@ -681,6 +739,9 @@ void events_sentence(struct xctx *x, size_t sent, void (*emit)(void *arg, const 
             if ((p->flags & P_VERB) && (hits[k].form == FORM_S || hits[k].form == FORM_BASE) &&
                 h > c.sb && s_noun_context(&c, h - 1))
                 continue; /* "during talks with", "the meeting": a noun, not the verb */
+            if ((p->flags & P_VERB) && hits[k].form == FORM_PAST && h > c.sb &&
+                s_determiner_before(&c, h - 1))
+                continue; /* "the detained Germans", "the occupied territories": adjectives */
             struct match m = {-1, -1, -1, h + 1, false};
             bool passive = (p->flags & P_VERB) && hits[k].form == FORM_PAST && s_passive(&c, h) &&
                            p->nel > 0 && p->el[0].type == PE_TGT;

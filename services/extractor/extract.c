@@ -61,6 +61,10 @@ static void s_emit(void *arg, const struct draft *d0)
         actor_code(c->x, &d.tgt, d.day, m.tgt_code, m.tgt_country, m.tgt_sector);
     if (!m.src_country[0] || (d.has_tgt && !m.tgt_country[0]))
         return; /* an actor without a country is of no use to anyone */
+    /* Within one country only contention is news at this level (protests, arrests, fighting:
+     * roots 14-20); "the president praised the army" is not an event between actors. */
+    if (d.has_tgt && !strcmp(m.src_country, m.tgt_country) && strncmp(d.code, "14", 2) < 0)
+        return;
     s_key(m.key, sizeof m.key, date, m.src_code, m.tgt_code, d.code);
     m.hash = 1469598103934665603ULL;
     for (const char *k = m.key; *k; k++)

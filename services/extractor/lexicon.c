@@ -664,7 +664,8 @@ static void s_index_person(struct lexicon *lex, uint32_t ref)
     lex->pslots[i] = ref;
 }
 
-uint32_t lexicon_add_person(struct lexicon *lex, struct doc *scratch, const char *name, bool proper)
+uint32_t lexicon_add_person(struct lexicon *lex, struct doc *scratch, const char *name, bool proper,
+                            bool surname)
 {
     uint32_t ref = s_person_by_name(lex, name);
     if (ref != NO_INDEX)
@@ -680,7 +681,7 @@ uint32_t lexicon_add_person(struct lexicon *lex, struct doc *scratch, const char
     size_t last = n;
     while (last > 1 && s_roman(doc_norm(scratch, last - 1), scratch->tok[last - 1].nlen))
         last--;
-    p->surname = last >= 2 && last == n ? scratch->tok[last - 1].id : 0;
+    p->surname = surname && last >= 2 && last == n ? scratch->tok[last - 1].id : 0;
     s_add_phrase(lex, scratch, name, LX_PERSON, ref, proper);
     return ref;
 }
@@ -734,12 +735,37 @@ static int s_load_people_file(struct lexicon *lex, struct doc *scratch, const ch
             tsv_error(&t, "role ends (%s) before it starts (%s)", to, from);
             continue;
         }
-        uint32_t ref = lexicon_add_person(lex, scratch, name, true);
+        uint32_t ref = lexicon_add_person(lex, scratch, name, true, true);
         lexicon_add_role(lex, ref, country, sector, role.from, role.to);
         char *aliases = t.nfield > 1 ? t.field[1] : NULL;
         char *items[32];
         size_t n = split_list(aliases, items, 32);
         for (size_t k = 0; k < n; k++)
+            s_add_phrase(lex, scratch, items[k], LX_PERSON, ref, true);
+    }
+    int rc = t.errors ? -1 : 0;
+    tsv_close(&t);
+    return rc;
+}
+
+/* groups.txt: organised non-state actors (armed groups, movements, parties), coded by the
+ * country and sector they act for. They are stored as people without surnames. */
+static int s_load_groups(struct lexicon *lex, struct doc *scratch, const char *path)
+{
+    struct tsv t;
+    if (tsv_open(&t, path) != 0)
+        return -1;
+    while (tsv_next(&t)) {
+        char *items[32];
+        size_t n = split_list(t.field[0], items, 32);
+        const char *country = s_field(&t, 1), *sector = s_field(&t, 2);
+        if (n == 0 || !*country || !s_sector_ok(sector)) {
+            tsv_error(&t, "expected names, country and sector");
+            continue;
+        }
+        uint32_t ref = lexicon_add_person(lex, scratch, items[0], true, false);
+        lexicon_add_role(lex, ref, country, sector, INT32_MIN, INT32_MAX);
+        for (size_t k = 1; k < n; k++)
             s_add_phrase(lex, scratch, items[k], LX_PERSON, ref, true);
     }
     int rc = t.errors ? -1 : 0;
@@ -1003,6 +1029,7 @@ struct lexicon *lexicon_load(const char *dir)
     rc |= s_load_igos(lex, &scratch, PATH("igos.txt"));
     rc |= s_load_agents(lex, &scratch, PATH("agents.txt"));
     rc |= s_load_people(lex, &scratch, dir);
+    rc |= s_load_groups(lex, &scratch, PATH("groups.txt"));
     rc |= s_load_gazetteer(lex, &scratch, PATH("gazetteer.tsv"));
     rc |= s_load_places(lex, &scratch, PATH("places.txt"));
     rc |= s_load_cameo(lex, PATH("cameo.txt"));

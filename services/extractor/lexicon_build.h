@@ -20,8 +20,8 @@ size_t lexicon_phrase(struct lexicon *lex, struct doc *scratch, const char *s, s
 void lexicon_add_phrase(struct lexicon *lex, struct doc *scratch, const char *s, uint8_t kind,
                         uint32_t ref, bool proper);
 /* The person of that name, created when new. */
-uint32_t lexicon_add_person(struct lexicon *lex, struct doc *scratch, const char *name,
-                            bool proper);
+uint32_t lexicon_add_person(struct lexicon *lex, struct doc *scratch, const char *name, bool proper,
+                            bool surname);
 void lexicon_add_role(struct lexicon *lex, uint32_t person, const char *country, const char *sector,
                       int32_t from, int32_t to);
 uint32_t lexicon_add_agent(struct lexicon *lex, const char *sector);

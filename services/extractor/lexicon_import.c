@@ -241,7 +241,7 @@ int lexicon_import_actors(struct lexicon *lex, struct doc *scratch, const char *
             person = UINT32_MAX;
             continue;
         }
-        person = lexicon_add_person(lex, scratch, name, false);
+        person = lexicon_add_person(lex, scratch, name, false, true);
         if (has_code)
             lexicon_add_role(lex, person, country, sector, from, to);
     }
