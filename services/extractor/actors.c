@@ -79,6 +79,11 @@ static struct offer s_offer(const struct xctx *x, size_t i, size_t end)
             break;
         }
     }
+    /* A country or organisation word is never also a person: imported dictionaries list
+     * "ARMENIA_ [ARM]" as an actor entry, and the country reading carries more (sectors,
+     * places) */
+    if (o.country >= 0 || o.igo >= 0)
+        o.person = -1;
     /* "Armenia" is the country, not the Colombian town of that name; a capital standing for
      * its government keeps its place (for "in Moscow") */
     if (o.country >= 0 && !o.govword && !o.adjective && !o.demonym)

@@ -120,6 +120,25 @@ static const struct {
     {"middot", " "}, {"copy", " "},   {"reg", " "},    {"trade", " "},    {"deg", " "},
 };
 
+/* Writes rep for s[i..j): an apostrophe between letters joins them (see s_characters);
+ * returns the index to go on from. */
+static size_t s_put_entity(const char *s, size_t i, size_t j, size_t len, char *clean,
+                           const char *rep)
+{
+    if (rep[0] == '\'' && !rep[1] && i > 0 && isalpha((unsigned char)s[i - 1]) && j < len &&
+        isalpha((unsigned char)s[j])) {
+        size_t end = j;
+        while (end < len && end - j < 64 && isalpha((unsigned char)s[end]))
+            end++;
+        clean[i] = '\'';
+        memcpy(clean + i + 1, s + j, end - j);
+        memset(clean + i + 1 + (end - j), ' ', j - i - 1);
+        return end;
+    }
+    s_put(clean, i, j, rep);
+    return j;
+}
+
 /* Decodes an entity at s[i] ('&'); returns its length, or 0 if it is none. */
 static size_t s_entity(const char *s, size_t i, size_t len, char *clean)
 {
@@ -148,8 +167,7 @@ static size_t s_entity(const char *s, size_t i, size_t len, char *clean)
             one[0] = (cp >= 0x20 && cp < 0x7f) ? (char)cp : ' ';
             rep = one;
         }
-        s_put(clean, i, j, rep);
-        return j - i;
+        return s_put_entity(s, i, j, len, clean, rep) - i;
     }
     while (j < len && j - i <= 8 && isalpha((unsigned char)s[j]))
         j++;
@@ -158,8 +176,7 @@ static size_t s_entity(const char *s, size_t i, size_t len, char *clean)
     for (size_t k = 0; k < sizeof g_entities / sizeof g_entities[0]; k++) {
         size_t n = strlen(g_entities[k].name);
         if (n == j - i - 1 && memcmp(s + i + 1, g_entities[k].name, n) == 0) {
-            s_put(clean, i, j + 1, g_entities[k].rep);
-            return j + 1 - i;
+            return s_put_entity(s, i, j + 1, len, clean, g_entities[k].rep) - i;
         }
     }
     return 0;

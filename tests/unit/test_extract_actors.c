@@ -334,6 +334,88 @@ static void test_bare_surname_never_named_in_full_is_nobody(void **state)
     extract_result_release(&r);
 }
 
+/* ---- people named without a title or a country word --------------------------------------- */
+
+static void test_two_people_named_without_titles_are_two_actors(void **state)
+{
+    (void)state;
+    struct extract_result r;
+    /* Pashinyan: ARM GOV from 2018-05-08; Aliyev: AZE GOV from 2003-10-31 */
+    extract("Nikol Pashinyan met Ilham Aliyev in Moscow on Monday.", TUE_2023_10_24, &r);
+    const struct pl_mention *m = expect_event(&r, "ARMGOV", "040", "AZEGOV", true);
+    assert_string_equal(m->c.date, "2023-10-23");
+    extract_result_release(&r);
+
+    extract("Nikol Pashinyan and Ilham Aliyev met in Moscow on Monday.", TUE_2023_10_24, &r);
+    m = expect_event(&r, "ARMGOV", "040", "AZEGOV", true);
+    assert_string_equal(m->c.date, "2023-10-23");
+    extract_result_release(&r);
+}
+
+static void test_two_bare_surnames_after_their_full_names_are_two_actors(void **state)
+{
+    (void)state;
+    struct extract_result r;
+    extract("Armenian Prime Minister Nikol Pashinyan met Azerbaijani President Ilham Aliyev on "
+            "Monday. Pashinyan met Aliyev again on Tuesday.",
+            TUE_2023_10_24, &r);
+    bool monday = false, tuesday = false;
+    for (size_t i = 0; i < r.n; i++) {
+        const struct pl_coding *c = &r.mentions[i].c;
+        if (strcmp(c->cameo, "040") != 0 || !c->has_target)
+            continue;
+        bool pair = (!strcmp(c->source.code, "ARMGOV") && !strcmp(c->target.code, "AZEGOV")) ||
+                    (!strcmp(c->source.code, "AZEGOV") && !strcmp(c->target.code, "ARMGOV"));
+        monday |= pair && !strcmp(c->date, "2023-10-23");
+        tuesday |= pair && !strcmp(c->date, "2023-10-24");
+    }
+    if (!monday || !tuesday)
+        print_mentions(&r);
+    assert_true(monday);
+    assert_true(tuesday);
+    extract_result_release(&r);
+}
+
+/* ---- typographic apostrophes ---------------------------------------------------------------- */
+
+static void test_entity_possessive_keeps_the_sector_noun(void **state)
+{
+    (void)state;
+    struct extract_result r;
+    extract("Russia&#8217;s foreign minister met Iran&rsquo;s foreign minister in Moscow on "
+            "Monday.",
+            TUE_2023_10_24, &r);
+    expect_event(&r, "RUSGOV", "040", "IRNGOV", true);
+    extract_result_release(&r);
+}
+
+static void test_typographic_possessive_keeps_the_sector_noun(void **state)
+{
+    (void)state;
+    struct extract_result r;
+    /* U+2019 between letters is cleaned to "Russia's", a possessive like the ASCII one */
+    extract("Russia’s foreign minister met Iran’s foreign minister in Moscow on Monday.",
+            TUE_2023_10_24, &r);
+    expect_event(&r, "RUSGOV", "040", "IRNGOV", true);
+    extract_result_release(&r);
+}
+
+/* ---- roles over time -------------------------------------------------------------------- */
+
+static void test_person_between_two_roles_is_an_elite(void **state)
+{
+    (void)state;
+    struct extract_result r;
+    /* published Tuesday 2022-06-07: "on Monday" is 2022-06-06, between his 2013-08-15..
+     * 2021-08-25 and 2024-08-01..2025-03-02 roles; a former minister is not GOV */
+    extract("Mohammad Javad Zarif met the Armenian prime minister in Yerevan on Monday.",
+            "2022-06-07T09:00:00Z", &r);
+    const struct pl_mention *m = expect_event(&r, "IRNELI", "040", "ARMGOV", true);
+    assert_string_equal(m->c.date, "2022-06-06");
+    assert_null(find(&r, "IRN", "040", "ARMGOV", true));
+    extract_result_release(&r);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -369,34 +451,11 @@ int main(void)
         cmocka_unit_test(test_the_two_sides_refers_to_the_last_pair),
         cmocka_unit_test(test_bare_surname_after_the_full_name),
         cmocka_unit_test(test_bare_surname_never_named_in_full_is_nobody),
+        cmocka_unit_test(test_two_people_named_without_titles_are_two_actors),
+        cmocka_unit_test(test_two_bare_surnames_after_their_full_names_are_two_actors),
+        cmocka_unit_test(test_typographic_possessive_keeps_the_sector_noun),
+        cmocka_unit_test(test_entity_possessive_keeps_the_sector_noun),
+        cmocka_unit_test(test_person_between_two_roles_is_an_elite),
     };
     return cmocka_run_group_tests_name("extract_actors", tests, group_setup, group_teardown);
 }
-
-/* Known failures, reported: the engine gets these wrong; they are kept out of the tests above
- * until it is fixed. Articles published 2023-10-24T09:00:00Z unless said otherwise.
- *
- * 1. Two people named without a title or country word are taken for the same actor and the
- *    event is dropped ("nobody acts on themselves": events.c s_same compares the raw actors,
- *    whose country and sector are both empty until actor_code applies the person's role):
- *      "Nikol Pashinyan met Ilham Aliyev in Moscow on Monday."
- *        expected ARMGOV 040 AZEGOV (2023-10-23); got no mention.
- *      "Nikol Pashinyan and Ilham Aliyev met in Moscow on Monday."
- *        expected ARMGOV 040 AZEGOV; got no mention.
- *      "Armenian Prime Minister Nikol Pashinyan met Azerbaijani President Ilham Aliyev on
- *       Monday. Pashinyan met Aliyev again on Tuesday."
- *        expected also ARMGOV 040 AZEGOV on 2023-10-24; got only the 2023-10-23 one.
- *
- * 2. A typographic apostrophe loses the possessive: cleaning turns "Russia’s" into
- *    "Russia  's", and the tokeniser only takes "'s" as a possessive right after a word, so
- *    the sector noun after it is lost (the same with &#8217; and &rsquo;):
- *      "Russia’s foreign minister met Iran’s foreign minister in Moscow on Monday."
- *        expected RUSGOV 040 IRNGOV; got RUS 040 IRN.
- *
- * 3. Between two roles a person is coded as the country alone, as if before all of them; a
- *    former minister should be an elite (data/README.md: "a former minister is not GOV"):
- *      "Mohammad Javad Zarif met the Armenian prime minister in Yerevan on Monday."
- *      published 2022-06-07T09:00:00Z (Monday = 2022-06-06, between his 2013-08-15..2021-08-25
- *      and 2024-08-01..2025-03-02 roles)
- *        expected IRNELI 040 ARMGOV; got IRN 040 ARMGOV.
- */

@@ -2,9 +2,10 @@
  * extraction never reads what cleaning drops: bylines, credits, newsletter prompts, comment
  * sections and related-links lists.
  *
- * doc.h promises that cleaning never moves a byte: markup and dropped text become spaces and
- * multi-byte punctuation its ASCII form padded with spaces in front. The offsets below are
- * found in the input with strstr and checked in the cleaned copy. */
+ * doc.h promises that cleaning keeps every offset: markup and dropped text become spaces and
+ * multi-byte punctuation its ASCII form padded with spaces in front, except an apostrophe
+ * between letters, which joins the two halves of its word and pads after it. The offsets
+ * below are found in the input with strstr and checked in the cleaned copy. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -256,7 +257,8 @@ static void test_html_entities_are_decoded_in_place(void **state)
     struct doc d;
     assert_int_equal(doc_build(&d, g_page, strlen(g_page), g_lex), 0);
     expect_clean(&d, offset_of(g_page, "&ndash;"), "      -");
-    expect_clean(&d, offset_of(g_page, "&#8217;"), "      '");
+    /* an apostrophe entity between letters joins them like U+2019 does ("Iran&#8217;s") */
+    expect_clean(&d, offset_of(g_page, "&#8217;"), "'s      ");
     expect_clean(&d, offset_of(g_page, "&amp;"), "    &");
     doc_release(&d);
 }
@@ -270,6 +272,54 @@ static void test_typographic_quotes_become_ascii_in_place(void **state)
     expect_clean(&d, offset_of(g_page, "“ministry”"), "  \"ministry  \"");
     /* an apostrophe inside a word keeps the word whole: the rest moves up, spaces follow */
     expect_clean(&d, offset_of(g_page, "’s foreign minister met"), "'s   foreign minister met");
+    doc_release(&d);
+}
+
+/* Token i's normalised form is want. */
+static void expect_token(const struct doc *d, size_t i, const char *want)
+{
+    assert_true(i < d->ntok);
+    size_t n = strlen(want);
+    if (d->tok[i].nlen != n || memcmp(doc_norm(d, i), want, n) != 0)
+        print_error("token %zu: expected \"%s\", got \"%.*s\"\n", i, want, (int)d->tok[i].nlen,
+                    doc_norm(d, i));
+    assert_int_equal(d->tok[i].nlen, n);
+    assert_memory_equal(doc_norm(d, i), want, n);
+}
+
+static void test_entity_apostrophe_joins_the_possessive_to_its_word(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "Azerbaijan&#8217;s foreign minister met his Armenian counterpart.",
+        "Azerbaijan&rsquo;s foreign minister met his Armenian counterpart."};
+    for (size_t k = 0; k < 2; k++) {
+        struct doc d;
+        assert_int_equal(doc_build(&d, texts[k], strlen(texts[k]), g_lex), 0);
+        expect_token(&d, 0, "azerbaijan");
+        expect_token(&d, 1, "'s");
+        expect_token(&d, 2, "foreign");
+        assert_int_equal(d.tok[1].start, d.tok[0].end);
+        doc_release(&d);
+    }
+}
+
+static void test_typographic_apostrophe_joins_the_possessive_to_its_word(void **state)
+{
+    (void)state;
+    static const char text[] = "Azerbaijan’s foreign minister met his Armenian counterpart.";
+    struct doc d;
+    assert_int_equal(doc_build(&d, text, strlen(text), g_lex), 0);
+    /* the cleaned word reads "Azerbaijan's"; the three bytes of U+2019 leave two spaces of
+     * padding after it, before the text's own space */
+    expect_clean(&d, 0, "Azerbaijan's   foreign");
+    /* and tokenises like "Azerbaijan's": the word, then the possessive right after it */
+    expect_token(&d, 0, "azerbaijan");
+    expect_token(&d, 1, "'s");
+    expect_token(&d, 2, "foreign");
+    assert_int_equal(d.tok[0].end, strlen("Azerbaijan"));
+    assert_int_equal(d.tok[1].start, d.tok[0].end);
+    assert_int_equal(d.tok[1].end, d.tok[1].start + 2);
     doc_release(&d);
 }
 
@@ -361,21 +411,10 @@ int main(void)
         cmocka_unit_test(test_markdown_markup_is_blanked_in_place),
         cmocka_unit_test(test_html_entities_are_decoded_in_place),
         cmocka_unit_test(test_typographic_quotes_become_ascii_in_place),
+        cmocka_unit_test(test_typographic_apostrophe_joins_the_possessive_to_its_word),
+        cmocka_unit_test(test_entity_apostrophe_joins_the_possessive_to_its_word),
         cmocka_unit_test(test_no_event_comes_from_dropped_parts),
         cmocka_unit_test(test_related_links_list_is_not_read),
     };
     return cmocka_run_group_tests_name("extract_clean", tests, group_setup, group_teardown);
 }
-
-/* Known failures, reported: the engine gets these wrong; they are kept out of the tests above
- * until it is fixed.
- *
- * 1. clean.c says "Azerbaijan’s" becomes "Azerbaijan  's" and "tokenises like
- *    Azerbaijan's", but the tokeniser takes "'s" as the possessive only right after a word
- *    (segment.c: d->tok[d->ntok - 1].end == i), so the padded form gives the tokens
- *    "Azerbaijan" "'" "s" instead of "Azerbaijan" "'s":
- *      doc_build on "Azerbaijan’s foreign minister met his Armenian counterpart."
- *        expected token 1 to be "'s" (the engine's possessive word); got "'" then "s".
- *    The same with "&#8217;s" and "&rsquo;s". Consequence in test_extract_actors.c: "Russia’s
- *    foreign minister" is coded RUS instead of RUSGOV.
- */

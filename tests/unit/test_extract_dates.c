@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract.h"
 #include "lexicon.h"
 #include "xctx.h"
 
@@ -219,6 +220,65 @@ static void test_reference_ignores_a_publication_time_that_is_not_iso(void **sta
     xctx_destroy(&x);
 }
 
+static void test_reference_from_a_city_dateline_without_a_year(void **state)
+{
+    (void)state;
+    /* The dateline's month and day are the publication date; its year is the last one in
+     * which Feb. 4 is not after the fetch time (2026-03-01). A dateline is the publication
+     * date with or without its year, so the basis is 'p' as for the full-date dateline above
+     * ('t' is for dates guessed from the body). */
+    struct xctx *x = xctx_new("MOSCOW, Feb. 4 (Xinhua) -- Russia and China held talks in Moscow.\n",
+                              NULL, "2026-03-01T00:00:00Z");
+    assert_reference(x, "2026-02-04", 'p');
+    xctx_destroy(&x);
+}
+
+static void test_reference_from_a_dateline_without_a_year_ignores_the_article_weekdays(void **state)
+{
+    (void)state;
+    /* 2026-02-04 was a Wednesday; "on Friday" is the event's day, not the dateline's, so it
+     * must not pull the year back to 2022 (the last Friday Feb. 4). The Friday before that
+     * Wednesday is 2026-01-30. */
+    struct xctx *x = xctx_new("MOSCOW, Feb. 4 (Xinhua) -- Russia and China held talks on Friday.\n",
+                              NULL, "2026-03-01T00:00:00Z");
+    assert_reference(x, "2026-02-04", 'p');
+    char got[128];
+    dates_text(x, "on Friday", got, sizeof got);
+    assert_string_equal(got, "2026-01-30");
+    xctx_destroy(&x);
+}
+
+/* ---- dates through extract_article ------------------------------------------------------- */
+
+static void test_weekday_before_an_explicit_date_gives_one_event(void **state)
+{
+    (void)state;
+    /* Published on Monday 2023-10-30: "Monday, October 23, 2023" is the 23rd only, not also
+     * the publication Monday. */
+    char id[] = "0123456789abcdef";
+    char fetched[] = FETCHED;
+    char published[] = "2023-10-30T09:00:00Z";
+    char text[] = "Armenia and Azerbaijan met on Monday, October 23, 2023 in Moscow.";
+    struct pl_article a = {.id = id, .fetched_at = fetched, .published = published, .text = text};
+    struct extract_result r;
+    char why[256] = "";
+    assert_int_equal(extract_article(g_lex, &a, "parley-test", &r, why, sizeof why), 0);
+    if (r.n != 1)
+        for (size_t i = 0; i < r.n; i++) {
+            const struct pl_coding *m = &r.mentions[i].c;
+            print_error("  %s %s %s %s\n", m->date ? m->date : "-", m->source.code, m->cameo,
+                        m->has_target ? m->target.code : "");
+        }
+    assert_int_equal(r.n, 1);
+    const struct pl_coding *c = &r.mentions[0].c;
+    assert_string_equal(c->cameo, "040");
+    assert_true(c->has_target);
+    assert_true((!strcmp(c->source.code, "ARM") && !strcmp(c->target.code, "AZE")) ||
+                (!strcmp(c->source.code, "AZE") && !strcmp(c->target.code, "ARM")));
+    assert_string_equal(c->date, "2023-10-23");
+    extract_result_release(&r);
+}
+
 /* ---- dates in a sentence: one table, one cmocka test per row ---------------------------- */
 
 /* Not const: cmocka hands each row to its test as a (non-const) initial state. */
@@ -261,6 +321,9 @@ static struct date_case g_cases[] = {
      "2024-05-01T09:00:00Z", "2024-02-29", NULL},
     {"test_date_weekday_after_an_explicit_date_is_part_of_it",
      "The ministers met on October 23, 2023, a Monday, in Moscow.", "2023-10-30T09:00:00Z",
+     "2023-10-23", NULL},
+    {"test_date_weekday_before_an_explicit_date_is_part_of_it",
+     "The ministers met on Monday, October 23, 2023 in Moscow.", "2023-10-30T09:00:00Z",
      "2023-10-23", NULL},
 
     /* a month and day without a year: never after publication */
@@ -324,6 +387,8 @@ static struct date_case g_cases[] = {
     {"test_date_n_days_ago", "The ministers met 3 days ago.", TUE_2023_10_24, "2023-10-21", NULL},
     {"test_date_n_days_ago_across_a_month_end", "The ministers met 10 days ago.",
      "2023-10-05T09:00:00Z", "2023-09-25", NULL},
+    {"test_date_n_days_ago_in_words", "The ministers met three days ago.", TUE_2023_10_24,
+     "2023-10-21", NULL},
 
     /* month precision */
     {"test_date_last_week_is_the_month_a_week_before", "The ministers met last week.",
@@ -351,6 +416,10 @@ static struct date_case g_cases[] = {
     /* year precision */
     {"test_date_in_a_year", "The ministers met in 2022.", TUE_2023_10_24, "2022", NULL},
     {"test_date_in_a_year_opening_a_sentence", "In 2022, the ministers met.", TUE_2023_10_24,
+     "2022", NULL},
+    {"test_date_in_a_year_followed_by_a_preposition", "The ministers met in 2022 in Moscow.",
+     TUE_2023_10_24, "2022", NULL},
+    {"test_date_in_a_year_followed_by_an_article", "In 2022 the ministers met.", TUE_2023_10_24,
      "2022", NULL},
     {"test_date_last_year_and_this_year", "The ministers met last year and this year.",
      TUE_2023_10_24, "2022 2023", NULL},
@@ -404,6 +473,9 @@ static const struct CMUnitTest g_fixed[] = {
     cmocka_unit_test(test_reference_falls_back_to_the_fetch_time),
     cmocka_unit_test(test_reference_ignores_dates_after_the_fetch_time),
     cmocka_unit_test(test_reference_ignores_a_publication_time_that_is_not_iso),
+    cmocka_unit_test(test_reference_from_a_city_dateline_without_a_year),
+    cmocka_unit_test(test_reference_from_a_dateline_without_a_year_ignores_the_article_weekdays),
+    cmocka_unit_test(test_weekday_before_an_explicit_date_gives_one_event),
 };
 
 #define NFIXED (sizeof g_fixed / sizeof g_fixed[0])
@@ -421,36 +493,3 @@ int main(void)
                                                 .initial_state = &g_cases[i]};
     return cmocka_run_group_tests_name("extract_dates", tests, group_setup, group_teardown);
 }
-
-/* Known failures, reported: the engine gets these wrong; they are kept out of the tests above
- * until it is fixed.
- *
- * 1. A weekday written before an explicit date is resolved on its own against the publication
- *    date, giving a second, wrong date (and extract_article then codes the event twice, once on
- *    the wrong day):
- *      text "The ministers met on Monday, October 23, 2023 in Moscow."
- *      published 2023-10-30T09:00:00Z (a Monday)
- *      expected dates "2023-10-23"; got "2023-10-30 2023-10-23".
- *    Through extract_article, "Armenia and Azerbaijan met on Monday, October 23, 2023 in
- *    Moscow." (same publication) gives two mentions, ARM 040 AZE on 2023-10-30 and on
- *    2023-10-23; expected only the 2023-10-23 one.
- *
- * 2. A city dateline without a year does not give the reference date; the fetch time does:
- *      text "MOSCOW, Feb. 4 (Xinhua) -- Russia and China held talks in Moscow.\n"
- *      published unknown, fetched 2026-03-01T00:00:00Z
- *      expected reference 2026-02-04 (the year from the fetch time), basis 't';
- *      got 2026-03-01, basis 'f'.
- *    With a weekday in the text the article weekdays pick the year instead of the fetch time:
- *      text "MOSCOW, Feb. 4 (Xinhua) -- Russia and China held talks on Friday.\n"
- *      expected reference 2026-02-04; got 2022-02-04 (the last Friday Feb. 4).
- *
- * 3. "in YEAR" followed by any word gives no date (meant for counts like "in 2000 homes", it
- *    also drops prepositions and articles):
- *      text "The ministers met in 2022 in Moscow."   published 2023-10-24T09:00:00Z
- *      expected "2022"; got "".
- *      text "In 2022 the ministers met."             expected "2022"; got "".
- *
- * 4. "N days ago" only reads digits; numbers written as words give nothing:
- *      text "The ministers met three days ago."      published 2023-10-24T09:00:00Z
- *      expected "2023-10-21"; got "".
- */
