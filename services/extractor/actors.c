@@ -175,6 +175,17 @@ static size_t s_pair_ref(struct xctx *x, size_t i, size_t end, struct chunk *c)
     size_t j = i;
     bool counted = false;
     if (tok_is(x, j, W_THEY) || tok_is(x, j, W_THEM)) {
+        if (x->group_at > x->pair_at) {
+            /* "Armenian separatists reported that they ...": the group, not the pair */
+            c->tok_start = (uint32_t)i;
+            c->tok_end = (uint32_t)i + 1;
+            c->n = 1;
+            c->a[0] = x->last_group;
+            c->a[0].flags |= A_COREF;
+            c->a[0].tok_start = (uint32_t)i;
+            c->a[0].tok_end = (uint32_t)i + 1;
+            return 1;
+        }
         j++;
     } else {
         if (j < end && tok_is(x, j, W_THE))
@@ -449,7 +460,12 @@ static size_t s_chunk_at(struct xctx *x, size_t b, size_t i, size_t end, struct 
                         tok_is(x, i, W_BOTH) || tok_is(x, i, W_TWO));
         if (!definite || counterpart)
             return 0; /* "a minister", "his counterpart" without a country: unknown */
-        if (plural && x->pair.set) {
+        if (plural && x->group_at > x->pair_at && !strcmp(x->last_group.sector, sector)) {
+            c->a[0] = x->last_group; /* "the separatists": the group of that sector */
+            c->n = 1;
+        } else if (plural && x->pair.set &&
+                   (!sector[0] || !strcmp(x->pair.a.sector, sector) ||
+                    !strcmp(x->pair.b.sector, sector))) {
             c->a[0] = x->pair.a;
             c->a[1] = x->pair.b;
             c->n = 2;
@@ -500,10 +516,16 @@ size_t actors_find(struct xctx *x, size_t sent, struct chunk *out, size_t max)
                     }
                 }
             }
+            x->seen_count++;
             if (c->n >= 2 && !(c->a[0].flags & A_COREF)) {
                 x->pair.set = true;
                 x->pair.a = c->a[0];
                 x->pair.b = c->a[1];
+                x->pair_at = x->seen_count;
+            } else if (c->n == 1 && (c->a[0].flags & A_PLURAL) && !(c->a[0].flags & A_COREF) &&
+                       c->a[0].sector[0]) {
+                x->last_group = c->a[0];
+                x->group_at = x->seen_count;
             }
         }
         i += len;

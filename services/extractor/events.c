@@ -19,6 +19,7 @@ struct sent_ctx {
     struct xdate dates[MAX_DATES];
     size_t ndates;
     bool caption, title;
+    size_t sent; /* the sentence's index */
 };
 
 static int s_chunk_starting(const struct sent_ctx *c, size_t i)
@@ -63,6 +64,16 @@ static size_t s_skip_det(const struct sent_ctx *c, size_t i)
         W_MORE,      W_THAN, W_OVER,  W_ABOUT, W_SOME,   W_SEVERAL, W_DOZENS, W_HUNDREDS,
         W_THOUSANDS, W_OF,   W_LEAST, W_AT,    W_ALMOST, W_NEARLY};
     size_t start = i;
+    /* "the representatives of Armenian civilians": the group they speak for is the actor */
+    if (i + 2 < c->se && tok_is(c->x, i, W_THE))
+        i++;
+    if (i + 1 < c->se && s_chunk_starting(c, i) < 0 &&
+        (tok_is(c->x, i, W_REPRESENTATIVES) || tok_is(c->x, i, W_MEMBERS) ||
+         tok_is(c->x, i, W_REPRESENTATIVE)) &&
+        tok_is(c->x, i + 1, W_OF))
+        i += 2;
+    else
+        i = start;
     while (i < c->se && i - start < 6 && s_chunk_starting(c, i) < 0 &&
            (s_in(c->x, i, det, sizeof det / sizeof det[0]) || (c->x->doc.tok[i].flags & TK_NUM) ||
             s_number_word_ev(c->x, i)))
@@ -154,8 +165,17 @@ static bool s_match_from(const struct sent_ctx *c, const struct pattern *p, size
             for (int hop = 0; hop < 2 && k < c->se; hop++) {
                 if (tok_is(x, k, W_IN) || tok_is(x, k, W_AT)) {
                     int pl = s_chunk_starting(c, k + 1);
-                    if (pl >= 0 && c->chunks[pl].locative)
+                    if (pl >= 0 && c->chunks[pl].locative) {
                         k = c->chunks[pl].tok_end;
+                    } else {
+                        /* a place the gazetteer lacks: one or two capitalised words */
+                        size_t q = k + 1;
+                        while (q < c->se && q < k + 3 && (x->doc.tok[q].flags & TK_CAP) &&
+                               s_chunk_covering(c, q) < 0)
+                            q++;
+                        if (q > k + 1)
+                            k = q;
+                    }
                 }
             }
             if (k < c->se && tok_is(x, k, W_AND)) {
@@ -581,7 +601,7 @@ static void s_apply(struct emitter *em, const struct pattern *p, size_t h, const
         em->prev_head = h;
     }
     if (mood != MOOD_MODAL)
-        s_date_list(em, h);
+        s_date_list(em, m->end > h + 1 ? m->end - 1 : h);
     else
         em->ndays = 0;
 
@@ -664,7 +684,7 @@ static void s_explain_sentence(const struct sent_ctx *c)
 {
     FILE *f = c->x->explain;
     static const char *const kinds[] = {"body", "title", "caption", "meta", "dropped"};
-    fprintf(f, "\n[%s] ", kinds[c->x->doc.para[c->x->doc.sent[c->sb == c->se ? 0 : 0].para].kind]);
+    fprintf(f, "\n[%s] ", kinds[c->x->doc.para[c->x->doc.sent[c->sent].para].kind]);
     s_explain_span(f, c->x, c->sb, c->se);
     fputc('\n', f);
     for (size_t k = 0; k < c->nchunks; k++) {
@@ -701,6 +721,7 @@ void events_sentence(struct xctx *x, size_t sent, void (*emit)(void *arg, const 
     static __thread struct sent_ctx c;
     const struct sentence *s = &x->doc.sent[sent];
     c.x = x;
+    c.sent = sent;
     c.sb = s->tok_begin;
     c.se = s->tok_end;
     if (c.se - c.sb > 512)

@@ -72,6 +72,10 @@ struct xctx {
     struct actor last_person; /* the last named person or singular official */
     bool have_last_person;
     struct pair_memory pair;   /* the last two actors mentioned together */
+    uint64_t pair_at;          /* when the pair was seen (counts actor phrases) */
+    struct actor last_group;   /* the last plural group ("Armenian separatists") */
+    uint64_t group_at;         /* when it was seen */
+    uint64_t seen_count;       /* actor phrases seen so far */
     struct actor last_subject; /* subject of the last event */
     bool have_last_subject;
     uint32_t seen_persons[64]; /* persons named in full so far (for bare surnames) */
