@@ -65,20 +65,25 @@ struct extractor *extractor_new(const struct extractor_config *cfg, const struct
     self->credit = (uint32_t)cfg->credit;
     self->timeout_ms = cfg->ingest_timeout_ms;
     self->max_retries = (int)cfg->ingest_retries;
-    self->dict_dir = pl_xstrdup(cfg->dict_dir);
+    /* empty: the environment's choice, else the folder parley was built with */
+    const char *env = getenv("PARLEY_DATA");
+    self->dict_dir = pl_xstrdup(cfg->dict_dir[0] ? cfg->dict_dir
+                                : env && *env    ? env
+                                                 : PARLEY_DATA_DIR);
     s_worker_name(self);
 
     int64_t t0 = pl_now_ms();
-    self->lex = lexicon_load(cfg->dict_dir);
+    self->lex = lexicon_load(self->dict_dir);
     if (!self->lex) {
-        pl_log_error("cannot load the dictionaries from '%s' (see the lines above)", cfg->dict_dir);
+        pl_log_error("cannot load the dictionaries from '%s' (see the lines above)",
+                     self->dict_dir);
         goto fail;
     }
     struct lexicon_stats st;
     lexicon_stats(self->lex, &st);
     pl_log_info("dictionaries loaded dir=%s ms=%lld countries=%zu organisations=%zu "
                 "people=%zu roles=%zu places=%zu patterns=%zu",
-                cfg->dict_dir, (long long)(pl_now_ms() - t0), st.countries, st.igos, st.persons,
+                self->dict_dir, (long long)(pl_now_ms() - t0), st.countries, st.igos, st.persons,
                 st.roles, st.places, st.patterns);
 
     self->ctx = zmq_ctx_new();

@@ -11,8 +11,11 @@ static const struct pl_cfg_key keys[] = {
      0, "tcp://localhost:5556", "the store's ingest endpoint", pl_cfg_check_endpoint},
     {"work.credit", PL_CFG_INT, offsetof(struct extractor_config, credit), 1, 64, 0, 0, "2",
      "articles taken at once (each one in flight is redelivered if this extractor dies)", NULL},
-    {"extract.dict_dir", PL_CFG_STRING, offsetof(struct extractor_config, dict_dir), 1, 4096, 0, 0,
-     PARLEY_DATA_DIR, "folder of the dictionaries (data/README.md); SIGHUP reloads it", NULL},
+    {"extract.dict_dir", PL_CFG_STRING, offsetof(struct extractor_config, dict_dir), 0, 4096, 0, 0,
+     "",
+     "folder of the dictionaries (data/README.md), empty for $PARLEY_DATA or the one parley was "
+     "built with; SIGHUP reloads it",
+     NULL},
     {"ingest.timeout_ms", PL_CFG_INT, offsetof(struct extractor_config, ingest_timeout_ms), 100,
      600000, 0, 0, "10000", "wait this long for the store's OK before sending EVENTS again", NULL},
     {"ingest.retries", PL_CFG_INT, offsetof(struct extractor_config, ingest_retries), 0, 100, 0, 0,
