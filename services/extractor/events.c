@@ -372,9 +372,21 @@ static void s_place(const struct sent_ctx *c, size_t h, size_t end, struct draft
 {
     int best = -1;
     size_t bestdist = (size_t)-1;
+    /* after the head, a place belongs to this clause only up to the next comma or semicolon:
+     * "hosts talks, Russia says the issue is resolved in Karabakh" is not at Karabakh */
+    size_t clause_end = c->se;
+    for (size_t t = end > h + 1 ? end : h + 1; t < c->se; t++)
+        if (tok_is(c->x, t, W_COMMA) || tok_is(c->x, t, W_SEMI) || tok_is(c->x, t, W_AS) ||
+            tok_is(c->x, t, W_WHILE) || tok_is(c->x, t, W_BUT) || tok_is(c->x, t, W_SAYS) ||
+            tok_is(c->x, t, W_SAID)) {
+            clause_end = t; /* "hosts talks as Russia says ... in Karabakh" */
+            break;
+        }
     for (size_t k = 0; k < c->nchunks; k++) {
         const struct chunk *ch = &c->chunks[k];
         if (!ch->locative || (ch->place == NONE && ch->country_place == NONE))
+            continue;
+        if (ch->tok_start > h && ch->tok_start >= clause_end)
             continue;
         size_t dist = ch->tok_start >= h ? ch->tok_start - h : (h - ch->tok_end) * 2 + 1;
         if (ch->tok_start >= end + 15 && ch->tok_start > h + 15)
