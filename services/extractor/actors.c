@@ -279,7 +279,8 @@ static size_t s_chunk_at(struct xctx *x, size_t b, size_t i, size_t end, struct 
     bool possessive_det =
         i > b && (tok_is(x, i - 1, W_ITS) || tok_is(x, i - 1, W_HIS) || tok_is(x, i - 1, W_HER) ||
                   tok_is(x, i - 1, W_THEIR) || tok_is(x, i - 1, W_OUR));
-    while (pos < end && s_determiner(x, pos)) {
+    /* a name may begin with a determiner-like word: "New Zealand", "Top Gear" */
+    while (pos < end && s_determiner(x, pos) && s_offer(x, pos, end).len < 2) {
         possessive_det = possessive_det || tok_is(x, pos, W_ITS) || tok_is(x, pos, W_HIS) ||
                          tok_is(x, pos, W_HER) || tok_is(x, pos, W_THEIR) || tok_is(x, pos, W_OUR);
         pos++;
