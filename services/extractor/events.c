@@ -742,8 +742,9 @@ void events_sentence(struct xctx *x, size_t sent, void (*emit)(void *arg, const 
     c.caption = pa->kind == PARA_CAPTION;
     c.title = pa->kind == PARA_TITLE;
     c.nchunks = actors_find(x, sent, c.chunks, MAX_CHUNKS);
-    memset(c.chunk_start, -1, sizeof c.chunk_start);
-    memset(c.chunk_cover, -1, sizeof c.chunk_cover);
+    /* only the sentence's own entries: a full clear per sentence cost more than matching */
+    memset(c.chunk_start, -1, (c.se - c.sb) * sizeof c.chunk_start[0]);
+    memset(c.chunk_cover, -1, (c.se - c.sb) * sizeof c.chunk_cover[0]);
     for (size_t k = 0; k < c.nchunks; k++) {
         const struct chunk *ch = &c.chunks[k];
         if (ch->tok_start < c.sb || ch->tok_start >= c.se)

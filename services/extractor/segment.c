@@ -101,12 +101,51 @@ static void s_add_token(struct doc *d, size_t a, size_t b, uint8_t flags, const 
     t->start = (uint32_t)a;
     t->end = (uint32_t)b;
     t->norm = (uint32_t)d->normlen;
-    size_t n = text_normalise(d->clean + a, b - a, &d->norm, &d->normlen, &d->normcap);
-    t->nlen = (uint16_t)(n > 0xFFFF ? 0xFFFF : n);
     t->flags = flags;
     t->pad_ = 0;
+    const unsigned char *src = (const unsigned char *)d->clean + a;
+    size_t len = b - a;
+    /* ASCII (nearly every token): lower case, case flags and the hash in one pass */
+    bool ascii = true;
+    for (size_t k = 0; k < len; k++)
+        if (src[k] >= 0x80) {
+            ascii = false;
+            break;
+        }
+    if (ascii) {
+        if (d->normlen + len + 1 > d->normcap) {
+            size_t cap = d->normcap ? d->normcap : 1024;
+            while (cap < d->normlen + len + 1)
+                cap *= 2;
+            d->norm = pl_xrealloc(d->norm, cap);
+            d->normcap = cap;
+        }
+        char *out = d->norm + d->normlen;
+        size_t letters = 0, upper = 0;
+        for (size_t k = 0; k < len; k++) {
+            unsigned char c = src[k];
+            bool up = c >= 'A' && c <= 'Z';
+            out[k] = (char)(up ? c + 32 : c);
+            letters += (up || (c >= 'a' && c <= 'z'));
+            upper += up;
+        }
+        d->normlen += len;
+        t->nlen = (uint16_t)(len > 0xFFFF ? 0xFFFF : len);
+        if (flags & TK_WORD) {
+            if (src[0] >= 'A' && src[0] <= 'Z')
+                t->flags |= TK_CAP;
+            if (src[0] >= '0' && src[0] <= '9')
+                t->flags |= TK_NUM;
+            if (letters >= 2 && upper == letters)
+                t->flags |= TK_ALLCAP;
+        }
+        t->id = lex ? lexicon_word(lex, out, t->nlen) : 0;
+        return;
+    }
+    size_t n = text_normalise(d->clean + a, len, &d->norm, &d->normlen, &d->normcap);
+    t->nlen = (uint16_t)(n > 0xFFFF ? 0xFFFF : n);
     if (flags & TK_WORD) {
-        unsigned char c0 = (unsigned char)d->clean[a];
+        unsigned char c0 = src[0];
         const char *nm = d->norm + t->norm;
         /* Upper case: the normalised form differs from the text in its first letter. */
         if (c0 < 0x80 ? isupper(c0) != 0 : (d->clean[a] != nm[0]))
@@ -114,11 +153,10 @@ static void s_add_token(struct doc *d, size_t a, size_t b, uint8_t flags, const 
         if (isdigit(c0))
             t->flags |= TK_NUM;
         size_t letters = 0, upper = 0;
-        for (size_t k = a; k < b; k++) {
-            unsigned char c = (unsigned char)d->clean[k];
-            if (isalpha(c)) {
+        for (size_t k = 0; k < len; k++) {
+            if (isalpha(src[k])) {
                 letters++;
-                upper += isupper(c) != 0;
+                upper += isupper(src[k]) != 0;
             }
         }
         if (letters >= 2 && upper == letters)
@@ -143,6 +181,8 @@ static void s_tokenise(struct doc *d, size_t a, size_t b, const struct lexicon *
             size_t j = i + w;
             bool digits = isdigit(c) != 0;
             for (;;) {
+                while (j < b && isalnum((unsigned char)s[j]))
+                    j++; /* the ASCII letters of a word, without a call each */
                 if (j >= b)
                     break;
                 size_t k = s_wordchar(s, j, b);
