@@ -437,6 +437,7 @@ struct emitter {
     void (*fn)(void *arg, const struct draft *d);
     void *arg;
     const struct sent_ctx *c;
+    struct xctx *x;   /* the extraction, for its memory of who did what */
     int prev_src;     /* subject chunk of the last event in this sentence, -1 none */
     size_t prev_head; /* its head token */
     int32_t days[4];  /* extra dates of a coordinated list, with their places */
@@ -611,6 +612,13 @@ static void s_apply(struct emitter *em, const struct pattern *p, size_t h, const
     if (src >= 0) {
         em->prev_src = src;
         em->prev_head = h;
+        /* remember who did it, for later "the blockade", "the invasion" */
+        struct xctx *mx = em->x;
+        mx->agents[mx->agent_next] = c->chunks[src].a[0];
+        memcpy(mx->agent_codes[mx->agent_next], p->code, 5);
+        mx->agent_next = (mx->agent_next + 1) % 8;
+        if (mx->nagents < 8)
+            mx->nagents++;
     }
     if (mood != MOOD_MODAL)
         s_date_list(em, m->end > h + 1 ? m->end - 1 : h);
@@ -646,6 +654,21 @@ static void s_apply(struct emitter *em, const struct pattern *p, size_t h, const
         }
         if (mood != MOOD_MODAL)
             s_emit(em, pa, pb, p->pair, &base);
+        return;
+    }
+    if (tgt < 0 && p->agent[0]) {
+        /* the latest actor of an event with that code: "said the illegal blockade ..." */
+        const struct xctx *mx = em->x;
+        for (size_t k = 1; k <= mx->nagents; k++) {
+            size_t slot = (mx->agent_next + 8 - k) % 8;
+            if (strncmp(mx->agent_codes[slot], p->agent, strlen(p->agent)) == 0) {
+                struct actor a = mx->agents[slot];
+                a.flags |= A_COREF;
+                for (size_t i = 0; i < S->n; i++)
+                    s_emit(em, &S->a[i], &a, code, &base);
+                return;
+            }
+        }
         return;
     }
     if (tgt >= 0) {
@@ -760,7 +783,7 @@ void events_sentence(struct xctx *x, size_t sent, void (*emit)(void *arg, const 
         s_explain_sentence(&c);
 
     const struct patterns *ps = lexicon_patterns(x->lex);
-    struct emitter em = {.fn = emit, .arg = arg, .c = &c, .prev_src = -1};
+    struct emitter em = {.fn = emit, .arg = arg, .c = &c, .x = x, .prev_src = -1};
     for (size_t h = c.sb; h < c.se; h++) {
         size_t next = h + 1;
         if (s_chunk_covering(&c, h) >= 0 && s_actor_chunk(&c.chunks[s_chunk_covering(&c, h)]))

@@ -253,6 +253,8 @@ static int s_options(struct tsv *t, struct pattern *p, char *opts)
             ;
         else if (!strncmp(o, "rev=", 4) && s_code(o + 4, p->rev) == 0)
             ;
+        else if (!strncmp(o, "agent=", 6) && s_code(o + 6, p->agent) == 0)
+            ;
         else {
             tsv_error(t, "unknown option '%s'", o);
             return -1;

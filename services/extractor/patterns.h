@@ -48,6 +48,7 @@ struct pattern {
     char intent[5]; /* code when modal, "" to drop modal uses */
     char pair[5];   /* host: code between the pair */
     char rev[5];    /* code target -> source, "" none */
+    char agent[5];  /* code prefix whose latest actor is the target, "" none */
     uint8_t flags;  /* P_* */
     uint8_t nel;    /* elements after the head */
     struct pelem el[PATTERN_ELEMS];

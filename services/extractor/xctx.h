@@ -76,6 +76,10 @@ struct xctx {
     struct actor last_group;   /* the last plural group ("Armenian separatists") */
     uint64_t group_at;         /* when it was seen */
     uint64_t seen_count;       /* actor phrases seen so far */
+    struct actor agents[8];    /* who did the latest events, for agent= patterns */
+    char agent_codes[8][5];    /* their codes */
+    size_t nagents;            /* entries used (a ring when full) */
+    size_t agent_next;         /* next slot to fill */
     struct actor last_subject; /* subject of the last event */
     bool have_last_subject;
     uint32_t seen_persons[64]; /* persons named in full so far (for bare surnames) */
