@@ -82,6 +82,7 @@ cat >"$dir/store.cfg" <<EOF
 ingest = { bind = "$ingest"; };
 live = { bind = "$live"; };
 replay = { bind = "$replay"; };
+store = { data_dir = "$dir"; };
 EOF
 # debug: the fetcher logs each READY it receives, the one sign of life there is so far.
 cat >"$dir/fetcher.cfg" <<EOF

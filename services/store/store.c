@@ -2,10 +2,16 @@
 #include "store.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "db.h"
 #include "pl_daemon.h"
 #include "pl_log.h"
 #include "pl_loop.h"
+#include "pl_util.h"
+
+/* Events per BATCH of a QUERY reply (SINCE uses the client's max). */
+#define QUERY_PAGE 1024u
 
 struct store {
     void *ctx;                /* ZeroMQ context, owned */
@@ -16,8 +22,12 @@ struct store {
     struct pl_buf scratch;    /* reused to encode messages */
     struct pl_drops drops;    /* bad input dropped */
     int64_t heartbeat_ms;     /* live heartbeat interval */
-    uint64_t head;            /* highest committed seq (none yet) */
-    unsigned long batches;    /* EVENTS received */
+    struct store_db *db;      /* the database, owned */
+    unsigned long batches;    /* EVENTS stored */
+    unsigned long replayed;   /* EVENTS stored before, answered again */
+    unsigned long refused;    /* EVENTS answered with ERR */
+    unsigned long mentions;   /* mentions stored */
+    unsigned long published;  /* event versions published */
     unsigned long requests;   /* SINCE and QUERY received */
     unsigned long unexpected; /* well-formed messages that do not belong on a socket */
 };
@@ -29,6 +39,14 @@ struct store *store_new(const struct store_config *cfg, const struct pl_sock_opt
     pl_drops_init(&self->drops);
     self->loop = pl_loop_new();
     self->heartbeat_ms = cfg->heartbeat_ms;
+    char err[512];
+    struct store_db_config dbc = {
+        .backend = cfg->backend, .data_dir = cfg->data_dir, .conninfo = cfg->conninfo};
+    self->db = store_db_open(&dbc, err, sizeof err);
+    if (!self->db) {
+        pl_log_error("cannot open the database: %s", err);
+        goto fail;
+    }
     self->ctx = zmq_ctx_new();
     if (!self->ctx) {
         pl_log_error("cannot create ZeroMQ context: %s", zmq_strerror(zmq_errno()));
@@ -42,6 +60,13 @@ struct store *store_new(const struct store_config *cfg, const struct pl_sock_opt
         pl_sock_bind(self->live, cfg->live_bind, "live") != 0 ||
         pl_sock_bind(self->replay, cfg->replay_bind, "replay") != 0)
         goto fail;
+    /* A reply to a client whose queue is full fails (after zmq.send_timeout_ms) instead of
+     * vanishing silently, so a cut-short reply is logged. */
+    int one = 1;
+    if (zmq_setsockopt(self->replay, ZMQ_ROUTER_MANDATORY, &one, sizeof one) != 0) {
+        pl_log_error("cannot set ZMQ_ROUTER_MANDATORY on replay: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
     pl_log_info("listening ingest=%s live=%s replay=%s", cfg->ingest_bind, cfg->live_bind,
                 cfg->replay_bind);
     return self;
@@ -58,20 +83,162 @@ static void s_reply(struct store *self, void *sock, struct pl_frames *fr, const 
                        zmq_strerror(zmq_errno()));
 }
 
+static void s_publish(struct store *self, const struct store_ingest_result *res)
+{
+    for (uint32_t i = 0; i < res->count; i++) {
+        const struct store_change *c = &res->changes[i];
+        /* PUB never blocks: a subscriber at its high-water mark misses the message, sees the
+         * gap in seq and fills it from replay. */
+        if (zmq_send(self->live, c->topic, strlen(c->topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+            zmq_send(self->live, c->body.data, c->body.len, ZMQ_DONTWAIT) < 0)
+            pl_log_debug("cannot publish seq=%llu: %s", (unsigned long long)c->seq,
+                         zmq_strerror(zmq_errno()));
+        else
+            self->published++;
+    }
+}
+
+static void s_events(struct store *self, struct pl_frames *fr, const struct pl_events *ev)
+{
+    char now[40], err[512];
+    pl_time_iso(now, sizeof now, pl_wall_ms());
+    struct store_ingest_result res;
+    if (store_db_ingest(self->db, ev, now, &res, err, sizeof err) != 0) {
+        self->refused++;
+        pl_log_warn("refused article=%s xv=%s mentions=%zu: %s", ev->id, ev->xv, ev->n_mentions,
+                    err);
+        struct pl_msg m = {.cmd = PL_CMD_ERR};
+        m.u.err.id = ev->id;
+        m.u.err.reason = err;
+        s_reply(self, self->ingest, fr, &m);
+        return;
+    }
+    if (res.replayed)
+        self->replayed++;
+    else
+        self->batches++;
+    self->mentions += res.new_mentions;
+    struct pl_msg m = {.cmd = PL_CMD_OK};
+    m.u.ok.id = ev->id;
+    m.u.ok.first_seq = res.first_seq;
+    m.u.ok.count = res.count;
+    s_reply(self, self->ingest, fr, &m);
+    pl_log_debug("stored article=%s xv=%s mentions=%u dup=%u events=%u first_seq=%llu%s", ev->id,
+                 ev->xv, res.new_mentions, res.dup_mentions, res.count,
+                 (unsigned long long)res.first_seq, res.replayed ? " replayed=1" : "");
+    s_publish(self, &res);
+    store_ingest_result_release(&res);
+}
+
+/* Collects the events of a read into a BATCH. */
+struct s_page {
+    struct pl_event *ev;
+    size_t n;
+    uint64_t last;
+    int bad;
+};
+
+static int s_collect(uint64_t seq, const void *body, size_t len, void *arg)
+{
+    struct s_page *p = arg;
+    p->last = seq;
+    if (pl_event_decode(body, len, &p->ev[p->n], NULL) != PL_OK) {
+        p->bad++; /* a row this build cannot read: skipped, counted, logged */
+        return 0;
+    }
+    p->n++;
+    return 0;
+}
+
+static void s_page_release(struct s_page *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        pl_event_release(&p->ev[i]);
+    p->n = 0;
+}
+
+static int s_send_page(struct store *self, struct pl_frames *fr, struct s_page *p)
+{
+    struct pl_msg b = {.cmd = PL_CMD_BATCH};
+    b.u.batch.events = p->ev;
+    b.u.batch.n_events = p->n;
+    zmq_msg_t *id = &fr->f[0];
+    int rc = pl_msg_send(self->replay, zmq_msg_data(id), zmq_msg_size(id), &b, &self->scratch, 0);
+    if (rc != 0)
+        pl_log_limited(&self->drops.rl, PL_LOG_WARN, "reply cut short: cannot send BATCH: %s",
+                       zmq_strerror(zmq_errno()));
+    s_page_release(p);
+    return rc;
+}
+
+static void s_error(struct store *self, void *sock, struct pl_frames *fr, char *reason)
+{
+    struct pl_msg m = {.cmd = PL_CMD_ERR};
+    m.u.err.reason = reason;
+    s_reply(self, sock, fr, &m);
+}
+
+static void s_replay(struct store *self, struct pl_frames *fr, const struct pl_msg *m)
+{
+    char err[512];
+    struct s_page p = {0};
+    self->requests++;
+    if (m->cmd == PL_CMD_SINCE) {
+        const struct pl_since *q = &m->u.since;
+        uint32_t max = q->max < PL_MAX_BATCH ? q->max : PL_MAX_BATCH;
+        p.ev = pl_xcalloc(max, sizeof *p.ev);
+        if (store_db_since(self->db, q->seq, q->has_filter ? &q->filter : NULL, max, s_collect, &p,
+                           err, sizeof err) != 0) {
+            s_page_release(&p);
+            free(p.ev);
+            pl_log_warn("SINCE failed: %s", err);
+            s_error(self, self->replay, fr, err);
+            return;
+        }
+        if (p.n && s_send_page(self, fr, &p) != 0) {
+            free(p.ev);
+            return;
+        }
+    } else {
+        const struct pl_query *q = &m->u.query;
+        uint32_t left = q->limit;
+        uint64_t after = 0;
+        p.ev = pl_xcalloc(QUERY_PAGE, sizeof *p.ev);
+        while (left > 0) {
+            uint32_t want = left < QUERY_PAGE ? left : QUERY_PAGE;
+            p.last = after;
+            if (store_db_query(self->db, after, &q->filter, want, s_collect, &p, err, sizeof err) !=
+                0) {
+                s_page_release(&p);
+                free(p.ev);
+                pl_log_warn("QUERY failed: %s", err);
+                s_error(self, self->replay, fr, err);
+                return;
+            }
+            size_t got = p.n + (size_t)p.bad;
+            p.bad = 0;
+            if (p.n && s_send_page(self, fr, &p) != 0) {
+                free(p.ev);
+                return;
+            }
+            if (got < want)
+                break;
+            left -= want;
+            after = p.last;
+        }
+    }
+    free(p.ev);
+    struct pl_msg end = {.cmd = PL_CMD_END};
+    end.u.end.head = store_db_head(self->db);
+    s_reply(self, self->replay, fr, &end);
+}
+
 static void s_handle(struct store *self, void *sock, struct pl_frames *fr, const struct pl_msg *m)
 {
     if (sock == self->ingest && m->cmd == PL_CMD_EVENTS) {
-        self->batches++;
-        struct pl_msg err = {.cmd = PL_CMD_ERR};
-        err.u.err.id = m->u.events.id;
-        static char reason[] = "this store has no database backend yet";
-        err.u.err.reason = reason;
-        s_reply(self, sock, fr, &err);
+        s_events(self, fr, &m->u.events);
     } else if (sock == self->replay && (m->cmd == PL_CMD_SINCE || m->cmd == PL_CMD_QUERY)) {
-        self->requests++;
-        struct pl_msg end = {.cmd = PL_CMD_END};
-        end.u.end.head = self->head;
-        s_reply(self, sock, fr, &end);
+        s_replay(self, fr, m);
     } else if (m->cmd == PL_CMD_HB) {
         struct pl_msg hb = {.cmd = PL_CMD_HB};
         s_reply(self, sock, fr, &hb);
@@ -79,6 +246,8 @@ static void s_handle(struct store *self, void *sock, struct pl_frames *fr, const
         self->unexpected++;
         pl_log_limited(&self->drops.rl, PL_LOG_WARN, "unexpected command socket=%s cmd=%s",
                        sock == self->ingest ? "ingest" : "replay", pl_cmd_name(m->cmd));
+        static char why[] = "unexpected command on this socket";
+        s_error(self, sock, fr, why);
     }
 }
 
@@ -110,7 +279,7 @@ static int s_on_heartbeat(struct pl_loop *loop, void *arg)
     struct store *self = arg;
     struct pl_msg hb = {.cmd = PL_CMD_HB};
     hb.u.hb.has_head = true;
-    hb.u.hb.head = self->head;
+    hb.u.hb.head = store_db_head(self->db);
     /* PUB never blocks: a subscriber at its high-water mark misses this one. */
     if (pl_msg_send(self->live, NULL, 0, &hb, &self->scratch, ZMQ_DONTWAIT) != 0)
         pl_log_debug("cannot publish heartbeat: %s", zmq_strerror(zmq_errno()));
@@ -124,14 +293,16 @@ int store_run(struct store *self, int sigfd)
         pl_loop_add_socket(self->loop, self->replay, s_on_socket, self) != 0 ||
         pl_loop_add_timer(self->loop, self->heartbeat_ms, s_on_heartbeat, self) < 0)
         return -1;
-    pl_log_info("ready head=%llu (no database backend yet: EVENTS are refused with ERR)",
-                (unsigned long long)self->head);
+    pl_log_info("ready head=%llu", (unsigned long long)store_db_head(self->db));
     int rc = pl_loop_run(self->loop);
     struct pl_buf line;
     pl_buf_init(&line);
     pl_drops_format(&self->drops, &line);
-    pl_log_info("stopped batches=%lu requests=%lu unexpected=%lu%s", self->batches, self->requests,
-                self->unexpected, line.data);
+    pl_log_info("stopped batches=%lu replayed=%lu refused=%lu mentions=%lu published=%lu "
+                "requests=%lu unexpected=%lu head=%llu%s",
+                self->batches, self->replayed, self->refused, self->mentions, self->published,
+                self->requests, self->unexpected, (unsigned long long)store_db_head(self->db),
+                line.data);
     pl_buf_release(&line);
     return rc;
 }
@@ -147,6 +318,7 @@ void store_destroy(struct store **self_p)
     if (self->ctx)
         zmq_ctx_term(self->ctx);
     pl_loop_destroy(&self->loop);
+    store_db_close(&self->db);
     pl_buf_release(&self->scratch);
     free(self);
     *self_p = NULL;

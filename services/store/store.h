@@ -1,9 +1,15 @@
 /* store.h - parley-store: persists mentions, merges them into events, republishes them.
  *
- * This first version binds its three sockets - ingest (ROUTER), live (PUB) and replay
- * (ROUTER) - and speaks the protocol's edges: EVENTS are refused with ERR and a reason
- * (there is no database yet), SINCE and QUERY get an empty reply (END with head 0), and the
- * live stream carries a heartbeat with the head sequence.
+ * One thread, one poll loop, three sockets:
+ *   - ingest (ROUTER): EVENTS from extractors. Each batch is stored in one transaction
+ *     (db.h) and answered with OK (first_seq, count) only after it commits; a batch that
+ *     cannot be stored is answered with ERR and a reason, and the store carries on.
+ *   - live (PUB): after each commit, every event the batch created or changed, as a topic
+ *     frame ("ev.<root>.<source country>.<target country>.") and the encoded event with its
+ *     seq; a heartbeat ("HB" with the head seq) every live.heartbeat_ms.
+ *   - replay (ROUTER): SINCE seq max [filter] -> one BATCH of at most max event versions
+ *     with a greater seq, then END head; QUERY filter limit -> BATCHes of the current
+ *     events, then END head.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -18,6 +24,9 @@ struct store_config {
     char *live_bind;      /* endpoint for subscribers (PUB) */
     char *replay_bind;    /* endpoint for replay and queries */
     int64_t heartbeat_ms; /* interval of HB on the live stream */
+    char *backend;        /* "sqlite" or "postgres" */
+    char *data_dir;       /* sqlite: folder of parley.db */
+    char *conninfo;       /* postgres: libpq connection string */
 };
 
 struct store;

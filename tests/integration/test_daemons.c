@@ -134,8 +134,9 @@ static void fx_write_configs(const struct fx *f)
                "# parley-store, written by test_daemons\n"
                "ingest = { bind = \"%s\"; };\n"
                "live = { bind = \"%s\"; };\n"
-               "replay = { bind = \"%s\"; };\n",
-               ingest, live, replay);
+               "replay = { bind = \"%s\"; };\n"
+               "store = { data_dir = \"%s\"; };\n",
+               ingest, live, replay, f->dir);
 }
 
 /* Removes the folder and the files in it (configs, and sockets a killed child left). */

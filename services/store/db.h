@@ -1,0 +1,93 @@
+/* db.h - the store's database: one small interface, two backends (SQLite, PostgreSQL).
+ *
+ * A backend implements a handful of primitives (struct store_db_ops); everything about what
+ * the store promises - idempotent batches, merging mentions across articles, gapless
+ * sequence numbers - lives once, in db.c, on top of them:
+ *
+ *   - one transaction per EVENTS batch; nothing is visible until it commits;
+ *   - a batch is keyed by (article id, extractor version): the same batch again gets the
+ *     answer it got the first time (first_seq, count) and changes nothing;
+ *   - a mention is keyed by its id: a duplicate never makes a row or counts twice;
+ *   - mentions with the same (date, source code, target code, CAMEO code) form one event;
+ *     every batch that changes an event gives it the next sequence number, and the version
+ *     of the event with that number goes into the log, so `SINCE n` replays exactly what the
+ *     live stream published after n, gaplessly, in order.
+ *
+ * Tables (both backends): articles, batches, mentions, events (the current version of each
+ * merged event, with columns for the query filters and indexes on them), event_articles,
+ * and log (seq -> event version). The schema is versioned; store_db_open migrates an older
+ * database forward inside a transaction and refuses a newer one.
+ */
+#ifndef STORE_DB_H
+#define STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pl_base.h"
+#include "pl_msg.h"
+
+/* The schema version this build writes. */
+#define STORE_SCHEMA_VERSION 2
+
+struct store_db_config {
+    char *backend;  /* "sqlite" or "postgres" */
+    char *data_dir; /* sqlite: the database is <data_dir>/parley.db */
+    char *conninfo; /* postgres: a libpq connection string */
+};
+
+/* One event a batch created or changed, for publication after commit. */
+struct store_change {
+    uint64_t seq;       /* its new sequence number */
+    char topic[64];     /* live-stream topic, see store_topic() */
+    struct pl_buf body; /* the encoded event (a top-level map with "v") */
+};
+
+/* What an EVENTS batch did. */
+struct store_ingest_result {
+    uint64_t first_seq;           /* seq of the first changed event (0: none) */
+    uint32_t count;               /* events created or changed */
+    bool replayed;                /* the batch was stored before: nothing changed */
+    uint32_t new_mentions;        /* mentions stored */
+    uint32_t dup_mentions;        /* mentions already stored, ignored */
+    struct store_change *changes; /* count entries, in seq order (none when replayed) */
+};
+
+void store_ingest_result_release(struct store_ingest_result *r);
+
+/* Called with each event a read returns, in seq order; non-zero stops the read. */
+typedef int (*store_event_fn)(uint64_t seq, const void *body, size_t len, void *arg);
+
+struct store_db;
+
+/* Opens (and creates or migrates) the database. NULL with a message in err on failure. */
+struct store_db *store_db_open(const struct store_db_config *cfg, char *err, size_t errlen) PL_WUR;
+void store_db_close(struct store_db **db);
+
+/* Highest committed seq (0 for an empty store). */
+uint64_t store_db_head(const struct store_db *db);
+
+/* Stores one EVENTS batch in one transaction; now is the ISO-8601 time of storage.
+ * 0 on success (res filled); -1 with a message in err, and nothing stored. */
+int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char *now,
+                    struct store_ingest_result *res, char *err, size_t errlen) PL_WUR;
+
+/* Event versions with seq > after, matching f (NULL: all), at most max, in seq order. */
+int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t max,
+                   store_event_fn fn, void *arg, char *err, size_t errlen) PL_WUR;
+
+/* Current events matching f with seq > after, at most limit, in seq order: pages of a query
+ * are asked for with the last seq seen. */
+int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t limit,
+                   store_event_fn fn, void *arg, char *err, size_t errlen) PL_WUR;
+
+/* The live-stream topic of an event: "ev.<root>.<source country>.<target country>." with "-"
+ * for an absent target or country, e.g. "ev.04.ARM.AZE.". The trailing dot lets a subscriber
+ * match whole parts by prefix ("ev.04." or "ev.19.RUS."). */
+void store_topic(const struct pl_coding *c, char out[64]);
+
+/* The merge key's id: BLAKE2b of (date, source code, target code, CAMEO code). */
+void store_event_id(const struct pl_coding *c, char out[33]);
+
+#endif

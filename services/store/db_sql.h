@@ -1,0 +1,28 @@
+/* db_sql.h - SQL shared by the backends: the schema's migrations and the filter clause. */
+#ifndef STORE_DB_SQL_H
+#define STORE_DB_SQL_H
+
+#include "pl_base.h"
+#include "pl_msg.h"
+
+/* migrations[i] takes a database from schema version i to i + 1 (one or more statements
+ * separated by ";\n"). Portable SQL: both SQLite and PostgreSQL run it as it is. */
+extern const char *const store_migrations[];
+
+#define STORE_SQL_MAX_PARAMS 12
+
+/* The values a filter clause binds, in order. */
+struct store_sql_params {
+    char v[STORE_SQL_MAX_PARAMS][48];
+    int n;
+};
+
+/* Appends " AND ..." conditions on the events table (alias e) for every set field of f,
+ * with placeholders ("?" for SQLite; "$N" numbered from first_param when dollar). */
+void store_sql_filter(const struct pl_filter *f, struct pl_buf *sql, struct store_sql_params *p,
+                      bool dollar, int first_param);
+
+/* True when f has a set field. */
+bool store_filter_any(const struct pl_filter *f);
+
+#endif

@@ -1,0 +1,434 @@
+/* db_sqlite.c - the embedded backend: one SQLite database in WAL mode.
+ *
+ * <data_dir>/parley.db, created (with data_dir) on first start. synchronous=FULL: a batch
+ * the store acknowledged survives a power cut, not only a crash of the store, because the
+ * extractor tells the fetcher the article is done as soon as it has the OK.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "db_backend.h"
+#include "db_sql.h"
+
+enum {
+    Q_BATCH_GET,
+    Q_BATCH_PUT,
+    Q_ARTICLE_PUT,
+    Q_MENTION_PUT,
+    Q_EVENT_GET,
+    Q_EVENT_ARTICLE_PUT,
+    Q_EVENT_PUT,
+    Q_LOG_PUT,
+    Q_HEAD,
+    Q_COUNT_
+};
+
+static const char *const s_sql[Q_COUNT_] = {
+    [Q_BATCH_GET] = "SELECT first_seq, count FROM batches WHERE article_id = ?1 AND xv = ?2",
+    [Q_BATCH_PUT] = "INSERT INTO batches (article_id, xv, first_seq, count, mentions, stored_at)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_ARTICLE_PUT] = "INSERT OR IGNORE INTO articles (id, url, outlet, title, published,"
+                      " stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_MENTION_PUT] = "INSERT OR IGNORE INTO mentions (id, article_id, xv, event_id, body)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_EVENT_GET] = "SELECT body FROM events WHERE id = ?1",
+    [Q_EVENT_ARTICLE_PUT] = "INSERT OR IGNORE INTO event_articles (event_id, article_id)"
+                            " VALUES (?1, ?2)",
+    [Q_EVENT_PUT] = "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
+                    " tgt_country, cameo, loc_country, num_articles, num_mentions, first_seen,"
+                    " last_seen, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                    " ?12, ?13, ?14) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq,"
+                    " loc_country = excluded.loc_country, num_articles = excluded.num_articles,"
+                    " num_mentions = excluded.num_mentions, last_seen = excluded.last_seen,"
+                    " body = excluded.body",
+    [Q_LOG_PUT] = "INSERT INTO log (seq, event_id, body) VALUES (?1, ?2, ?3)",
+    [Q_HEAD] = "SELECT COALESCE(MAX(seq), 0) FROM log",
+};
+
+struct sq {
+    sqlite3 *db;
+    sqlite3_stmt *st[Q_COUNT_];
+    char err[512];
+};
+
+static const char *s_errmsg(void *h)
+{
+    return ((struct sq *)h)->err;
+}
+
+static int s_fail(struct sq *s, const char *what)
+{
+    snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
+    return -1;
+}
+
+static int s_exec(struct sq *s, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(s->err, sizeof s->err, "%s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static sqlite3_stmt *s_stmt(struct sq *s, int q)
+{
+    sqlite3_stmt *st = s->st[q];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+static void s_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Steps a statement that returns no row. */
+static int s_done(struct sq *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(s, what);
+}
+
+static void s_close(void *h)
+{
+    struct sq *s = h;
+    if (!s)
+        return;
+    for (int i = 0; i < Q_COUNT_; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static int s_begin(void *h)
+{
+    return s_exec(h, "BEGIN IMMEDIATE");
+}
+
+static int s_commit(void *h)
+{
+    return s_exec(h, "COMMIT");
+}
+
+static int s_rollback(void *h)
+{
+    struct sq *s = h;
+    if (sqlite3_get_autocommit(s->db))
+        return 0;
+    char keep[sizeof s->err];
+    memcpy(keep, s->err, sizeof keep); /* the error that made us roll back matters more */
+    int rc = s_exec(s, "ROLLBACK");
+    memcpy(s->err, keep, sizeof keep);
+    return rc;
+}
+
+static int s_head(void *h, uint64_t *head)
+{
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_HEAD);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return s_fail(s, "head");
+    *head = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int s_batch_get(void *h, const char *article, const char *xv, uint64_t *first,
+                       uint32_t *count)
+{
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_BATCH_GET);
+    s_text(st, 1, article);
+    s_text(st, 2, xv);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *first = (uint64_t)sqlite3_column_int64(st, 0);
+        *count = (uint32_t)sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
+        return 1;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(s, "batch lookup");
+}
+
+static int s_batch_put(void *h, const char *article, const char *xv, uint64_t first, uint32_t count,
+                       uint32_t mentions, const char *now)
+{
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_BATCH_PUT);
+    s_text(st, 1, article);
+    s_text(st, 2, xv);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)first);
+    sqlite3_bind_int64(st, 4, count);
+    sqlite3_bind_int64(st, 5, mentions);
+    s_text(st, 6, now);
+    return s_done(s, st, "batch insert");
+}
+
+static int s_article_put(void *h, const struct pl_article_ref *a, const char *now)
+{
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_ARTICLE_PUT);
+    s_text(st, 1, a->id);
+    s_text(st, 2, a->url);
+    s_text(st, 3, a->outlet);
+    s_text(st, 4, a->title);
+    s_text(st, 5, a->published);
+    s_text(st, 6, now);
+    return s_done(s, st, "article insert");
+}
+
+static int s_mention_put(void *h, const char *id, const char *article, const char *xv,
+                         const char *event_id, const void *body, size_t len)
+{
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_MENTION_PUT);
+    s_text(st, 1, id);
+    s_text(st, 2, article);
+    s_text(st, 3, xv);
+    s_text(st, 4, event_id);
+    sqlite3_bind_blob64(st, 5, body, len, SQLITE_STATIC);
+    if (s_done(s, st, "mention insert") != 0)
+        return -1;
+    return sqlite3_changes(s->db) == 1;
+}
+
+static int s_event_get(void *h, const char *id, struct pl_buf *body)
+{
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_EVENT_GET);
+    s_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        pl_buf_clear(body);
+        pl_buf_append(body, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        sqlite3_reset(st);
+        return 1;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : s_fail(s, "event lookup");
+}
+
+static int s_event_article_put(void *h, const char *event_id, const char *article_id)
+{
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_EVENT_ARTICLE_PUT);
+    s_text(st, 1, event_id);
+    s_text(st, 2, article_id);
+    if (s_done(s, st, "event article insert") != 0)
+        return -1;
+    return sqlite3_changes(s->db) == 1;
+}
+
+static int s_event_put(void *h, const struct pl_event *e, const void *body, size_t len)
+{
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_EVENT_PUT);
+    const struct pl_coding *c = &e->c;
+    s_text(st, 1, e->id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
+    s_text(st, 3, c->date);
+    s_text(st, 4, c->source.code);
+    s_text(st, 5, c->source.country);
+    s_text(st, 6, c->has_target ? c->target.code : NULL);
+    s_text(st, 7, c->has_target ? c->target.country : NULL);
+    s_text(st, 8, c->cameo);
+    s_text(st, 9, c->has_location ? c->location.country : NULL);
+    sqlite3_bind_int64(st, 10, e->num_articles);
+    sqlite3_bind_int64(st, 11, e->num_mentions);
+    s_text(st, 12, e->first_seen);
+    s_text(st, 13, e->last_seen);
+    sqlite3_bind_blob64(st, 14, body, len, SQLITE_STATIC);
+    if (s_done(s, st, "event upsert") != 0)
+        return -1;
+    st = s_stmt(s, Q_LOG_PUT);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)e->seq);
+    s_text(st, 2, e->id);
+    sqlite3_bind_blob64(st, 3, body, len, SQLITE_STATIC);
+    return s_done(s, st, "log insert");
+}
+
+static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter *f, uint32_t max,
+                  store_event_fn fn, void *arg)
+{
+    struct sq *s = h;
+    struct pl_buf sql;
+    pl_buf_init(&sql);
+    struct store_sql_params p;
+    if (from_log && !store_filter_any(f))
+        pl_buf_puts(&sql, "SELECT seq, body FROM log e WHERE seq > ?");
+    else if (from_log)
+        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
+                          " WHERE l.seq > ?");
+    else
+        pl_buf_puts(&sql, "SELECT e.seq, e.body FROM events e WHERE e.seq > ?");
+    store_sql_filter(f, &sql, &p, false, 0);
+    pl_buf_printf(&sql, " ORDER BY %s LIMIT %u", from_log && store_filter_any(f) ? "l.seq" : "seq",
+                  max);
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
+        s_fail(s, "read");
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
+    for (int i = 0; i < p.n; i++)
+        sqlite3_bind_text(st, i + 2, p.v[i], -1, SQLITE_STATIC);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn((uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+               (size_t)sqlite3_column_bytes(st, 1), arg) != 0)
+            break;
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        s_fail(s, "read");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    pl_buf_release(&sql);
+    return rc;
+}
+
+static const struct store_db_ops s_ops = {
+    .name = "sqlite",
+    .close = s_close,
+    .errmsg = s_errmsg,
+    .begin = s_begin,
+    .commit = s_commit,
+    .rollback = s_rollback,
+    .head = s_head,
+    .batch_get = s_batch_get,
+    .batch_put = s_batch_put,
+    .article_put = s_article_put,
+    .mention_put = s_mention_put,
+    .event_get = s_event_get,
+    .event_article_put = s_event_article_put,
+    .event_put = s_event_put,
+    .read = s_read,
+};
+
+/* Brings the schema from its version to target, one migration per transaction. */
+static int s_migrate(struct sq *s, int target, const char *path)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return s_fail(s, "cannot read the schema version");
+    }
+    int version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(s->err, sizeof s->err,
+                 "%s has schema version %d, newer than this parley's %d: use a newer parley", path,
+                 version, STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    for (int v = version; v < target; v++) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (s_begin(s) != 0 || s_exec(s, store_migrations[v]) != 0 || s_exec(s, pragma) != 0 ||
+            s_commit(s) != 0) {
+            char why[sizeof s->err];
+            snprintf(why, sizeof why, "%s", s->err);
+            s_rollback(s);
+            snprintf(s->err, sizeof s->err, "migrating %.200s from schema %d to %d: %.250s", path,
+                     v, v + 1, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* mkdir -p for the data folder. */
+static int s_mkdirs(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s", dir);
+    if (n <= 0 || (size_t)n >= sizeof path) {
+        snprintf(err, errlen, "data_dir is empty or too long");
+        return -1;
+    }
+    for (char *p = path + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+                snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+                return -1;
+            }
+            *p = c;
+            if (c == '\0')
+                return 0;
+        }
+    }
+}
+
+static void *s_open_at(const char *path, int target, char *err, size_t errlen)
+{
+    struct sq *s = pl_xcalloc(1, sizeof *s);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        s_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (s_exec(s, "PRAGMA journal_mode = WAL") != 0 ||
+        s_exec(s, "PRAGMA synchronous = FULL") != 0 || s_migrate(s, target, path) != 0)
+        goto fail;
+    if (target == STORE_SCHEMA_VERSION)
+        for (int q = 0; q < Q_COUNT_; q++)
+            if (sqlite3_prepare_v3(s->db, s_sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->st[q],
+                                   NULL) != SQLITE_OK) {
+                s_fail(s, "prepare");
+                goto fail;
+            }
+    return s;
+fail:
+    snprintf(err, errlen, "%s", s->err);
+    s_close(s);
+    return NULL;
+}
+
+void *store_sqlite_open(const struct store_db_config *cfg, const struct store_db_ops **ops,
+                        char *err, size_t errlen)
+{
+    const char *dir = cfg->data_dir && *cfg->data_dir ? cfg->data_dir : ".";
+    if (s_mkdirs(dir, err, errlen) != 0)
+        return NULL;
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/parley.db", dir) >= sizeof path) {
+        snprintf(err, errlen, "data_dir is too long");
+        return NULL;
+    }
+    *ops = &s_ops;
+    return s_open_at(path, STORE_SCHEMA_VERSION, err, errlen);
+}
+
+int store_sqlite_migrate_file(const char *path, int target, char *err, size_t errlen)
+{
+    if (target < 0 || target > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "no schema version %d", target);
+        return -1;
+    }
+    void *h = s_open_at(path, target, err, errlen);
+    s_close(h);
+    return h ? 0 : -1;
+}

@@ -1,0 +1,541 @@
+/* test_store_db.c - the store's database layer on SQLite: idempotent batches, duplicate
+ * mentions, the merge across articles, gapless sequence numbers, the log replay, the query
+ * filters, schema migration and refusals. Each test works in its own temporary folder. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "db.h"
+#include "db_backend.h"
+#include "pl_id.h"
+
+static const char *NOW1 = "2026-11-22T10:00:00.000Z";
+static const char *NOW2 = "2026-11-22T11:00:00.000Z";
+
+struct fx {
+    char dir[64];
+    struct store_db *db;
+};
+
+static struct store_db *fx_open(struct fx *f)
+{
+    char err[512] = "";
+    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = f->dir};
+    struct store_db *db = store_db_open(&cfg, err, sizeof err);
+    if (!db)
+        fail_msg("open: %s", err);
+    return db;
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/parley-dbtest-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    f->db = fx_open(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_db_close(&f->db);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+/* A mention of article art: src does cameo to tgt (tgt NULL: none) on date. */
+static void mk(struct pl_mention *m, const char *art, const char *xv, const char *date,
+               const char *src, const char *tgt, const char *cameo, const char *sentence,
+               double conf)
+{
+    memset(m, 0, sizeof *m);
+    char key[256];
+    snprintf(key, sizeof key, "%s|%s|%s|%s|%s", date, src, tgt ? tgt : "", cameo, sentence);
+    char id[PL_ID_HEX + 1];
+    pl_id_mention(id, art, xv, key);
+    m->id = pl_xstrdup(id);
+    m->article.id = pl_xstrdup(art);
+    char url[128];
+    snprintf(url, sizeof url, "https://news.example/%s", art);
+    m->article.url = pl_xstrdup(url);
+    m->article.outlet = pl_xstrdup("Example News");
+    m->c.date = pl_xstrdup(date);
+    m->c.date_precision = pl_xstrdup(strlen(date) == 10 ? "day" : "month");
+    m->c.date_basis = pl_xstrdup("text");
+    m->c.source.code = pl_xstrdup(src);
+    m->c.source.country = pl_xstrndup(src, 3);
+    if (tgt) {
+        m->c.has_target = true;
+        m->c.target.code = pl_xstrdup(tgt);
+        m->c.target.country = pl_xstrndup(tgt, 3);
+    }
+    m->c.cameo = pl_xstrdup(cameo);
+    m->c.root = pl_xstrndup(cameo, 2);
+    m->c.quad_class = pl_cameo_quad_class(cameo);
+    m->c.goldstein = 1.0;
+    m->c.confidence = conf;
+    m->c.evidence = pl_xcalloc(1, sizeof *m->c.evidence);
+    m->c.n_evidence = 1;
+    m->c.evidence[0].text = pl_xstrdup(sentence);
+    m->c.evidence[0].end = (uint32_t)strlen(sentence);
+}
+
+static void set_location(struct pl_mention *m, const char *name, const char *country)
+{
+    m->c.has_location = true;
+    m->c.location.name = pl_xstrdup(name);
+    m->c.location.country = pl_xstrdup(country);
+}
+
+struct batch {
+    struct pl_events ev;
+    struct pl_mention m[8];
+};
+
+static void batch_init(struct batch *b, const char *art, const char *xv)
+{
+    memset(b, 0, sizeof *b);
+    b->ev.id = pl_xstrdup(art);
+    b->ev.xv = pl_xstrdup(xv);
+    b->ev.mentions = b->m;
+}
+
+static struct pl_mention *batch_add(struct batch *b)
+{
+    return &b->m[b->ev.n_mentions++];
+}
+
+static void batch_release(struct batch *b)
+{
+    for (size_t i = 0; i < b->ev.n_mentions; i++)
+        pl_mention_release(&b->m[i]);
+    free(b->ev.id);
+    free(b->ev.xv);
+}
+
+static void ingest_ok(struct store_db *db, const struct batch *b, const char *now,
+                      struct store_ingest_result *r)
+{
+    char err[512] = "";
+    if (store_db_ingest(db, &b->ev, now, r, err, sizeof err) != 0)
+        fail_msg("ingest: %s", err);
+}
+
+/* Everything a read returns, decoded. */
+struct got {
+    uint64_t seq[64];
+    struct pl_event ev[64];
+    size_t n;
+};
+
+static int collect(uint64_t seq, const void *body, size_t len, void *arg)
+{
+    struct got *g = arg;
+    assert_true(g->n < 64);
+    assert_int_equal(pl_event_decode(body, len, &g->ev[g->n], NULL), PL_OK);
+    assert_int_equal(g->ev[g->n].seq, seq);
+    g->seq[g->n++] = seq;
+    return 0;
+}
+
+static void got_release(struct got *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        pl_event_release(&g->ev[i]);
+    g->n = 0;
+}
+
+static size_t query_n(struct store_db *db, const struct pl_filter *f)
+{
+    struct got g = {0};
+    char err[256];
+    assert_int_equal(store_db_query(db, 0, f, 100, collect, &g, err, sizeof err), 0);
+    size_t n = g.n;
+    got_release(&g);
+    return n;
+}
+
+/* Two articles report the same meeting; the second also reports a different event. */
+static void test_merge_across_articles(void **state)
+{
+    struct fx *f = *state;
+    struct batch a, b;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(&a), a.ev.id, "x1", "2023-10-23", "ARMGOV", "AZEGOV", "043",
+       "The ministers met in Tehran.", 0.8);
+    mk(batch_add(&a), a.ev.id, "x1", "2023-10-23", "IRNGOV", "ARMGOV", "042",
+       "Iran hosted the Armenian minister.", 0.7);
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a, NOW1, &r);
+    assert_false(r.replayed);
+    assert_int_equal(r.count, 2);
+    assert_int_equal(r.first_seq, 1);
+    assert_int_equal(r.new_mentions, 2);
+    assert_int_equal(r.changes[0].seq, 1);
+    assert_int_equal(r.changes[1].seq, 2);
+    store_ingest_result_release(&r);
+
+    batch_init(&b, "0000000000000000000000000000bbb2", "x1");
+    struct pl_mention *m = batch_add(&b);
+    mk(m, b.ev.id, "x1", "2023-10-23", "ARMGOV", "AZEGOV", "043",
+       "Mirzoyan and Bayramov held talks in Tehran on Monday.", 0.5);
+    set_location(m, "Tehran", "IRN");
+    ingest_ok(f->db, &b, NOW2, &r);
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.first_seq, 3);
+    assert_string_equal(r.changes[0].topic, "ev.04.ARM.AZE.");
+    struct pl_event e;
+    assert_int_equal(pl_event_decode(r.changes[0].body.data, r.changes[0].body.len, &e, NULL),
+                     PL_OK);
+    assert_int_equal(e.seq, 3);
+    assert_int_equal(e.num_articles, 2);
+    assert_int_equal(e.num_mentions, 2);
+    assert_int_equal(e.n_articles, 2);
+    assert_int_equal(e.c.n_evidence, 2); /* every reporting sentence is kept */
+    assert_true(e.c.has_location);
+    assert_string_equal(e.c.location.name, "Tehran");
+    assert_string_equal(e.first_seen, NOW1);
+    assert_string_equal(e.last_seen, NOW2);
+    assert_true(e.c.confidence > 0.8 && e.c.confidence <= 1.0); /* two independent reports */
+    pl_event_release(&e);
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_head(f->db), 3);
+
+    /* The log replays every version, gaplessly; the query sees the two current events. */
+    struct got g = {0};
+    char err[256];
+    assert_int_equal(store_db_since(f->db, 0, NULL, 100, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 3);
+    for (size_t i = 0; i < g.n; i++)
+        assert_int_equal(g.seq[i], i + 1);
+    assert_string_equal(g.ev[0].id, g.ev[2].id); /* seq 3 is the new version of seq 1 */
+    got_release(&g);
+    assert_int_equal(store_db_since(f->db, 2, NULL, 100, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.seq[0], 3);
+    got_release(&g);
+    assert_int_equal(store_db_query(f->db, 0, NULL, 100, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.seq[0], 2);
+    assert_int_equal(g.seq[1], 3);
+    got_release(&g);
+    batch_release(&a);
+    batch_release(&b);
+}
+
+/* The same batch again: the first answer, nothing new; a reopened database agrees. */
+static void test_idempotent_batch(void **state)
+{
+    struct fx *f = *state;
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(&a), a.ev.id, "x1", "2024-01-05", "RUSMIL", "UKR", "190", "Shelling.", 0.6);
+    mk(batch_add(&a), a.ev.id, "x1", "2024-01-05", "UKRGOV", "RUS", "111", "Kyiv said.", 0.6);
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a, NOW1, &r);
+    assert_int_equal(r.count, 2);
+    store_ingest_result_release(&r);
+    for (int round = 0; round < 2; round++) {
+        ingest_ok(f->db, &a, NOW2, &r);
+        assert_true(r.replayed);
+        assert_int_equal(r.first_seq, 1);
+        assert_int_equal(r.count, 2);
+        assert_null(r.changes);
+        store_ingest_result_release(&r);
+        assert_int_equal(store_db_head(f->db), 2);
+        store_db_close(&f->db); /* the answer survives a restart */
+        f->db = fx_open(f);
+        assert_int_equal(store_db_head(f->db), 2);
+    }
+    batch_release(&a);
+}
+
+/* A duplicate mention (inside a batch, or in a batch of another extractor version that
+ * reports it with the same id) never makes a row or counts twice; seqs stay gapless. */
+static void test_duplicate_mentions(void **state)
+{
+    struct fx *f = *state;
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(&a), a.ev.id, "x1", "2024-02-01", "USAGOV", "CHNGOV", "036", "Will meet.", 0.5);
+    mk(batch_add(&a), a.ev.id, "x1", "2024-02-01", "USAGOV", "CHNGOV", "036", "Will meet.", 0.5);
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a, NOW1, &r);
+    assert_int_equal(r.new_mentions, 1);
+    assert_int_equal(r.dup_mentions, 1);
+    assert_int_equal(r.count, 1);
+    store_ingest_result_release(&r);
+
+    /* Same article under another version, same mention id: stored batch, no change. */
+    struct batch b;
+    batch_init(&b, a.ev.id, "x2");
+    struct pl_mention *m = batch_add(&b);
+    mk(m, b.ev.id, "x1", "2024-02-01", "USAGOV", "CHNGOV", "036", "Will meet.", 0.5);
+    ingest_ok(f->db, &b, NOW2, &r);
+    assert_false(r.replayed);
+    assert_int_equal(r.count, 0);
+    assert_int_equal(r.first_seq, 0);
+    assert_int_equal(r.dup_mentions, 1);
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_head(f->db), 1);
+
+    /* A new mention after the duplicates takes seq 2: no gap. */
+    struct batch c;
+    batch_init(&c, "0000000000000000000000000000ccc3", "x1");
+    mk(batch_add(&c), c.ev.id, "x1", "2024-02-01", "USAGOV", "CHNGOV", "036", "Plans talks.", 0.5);
+    ingest_ok(f->db, &c, NOW2, &r);
+    assert_int_equal(r.first_seq, 2);
+    store_ingest_result_release(&r);
+    struct got g = {0};
+    char err[256];
+    assert_int_equal(store_db_since(f->db, 0, NULL, 100, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 2);
+    assert_int_equal(g.ev[1].num_mentions, 2);
+    assert_int_equal(g.ev[1].num_articles, 2);
+    got_release(&g);
+    batch_release(&a);
+    batch_release(&b);
+    batch_release(&c);
+}
+
+/* An article with no events is still a stored batch: OK with count 0, and idempotent. */
+static void test_empty_batch(void **state)
+{
+    struct fx *f = *state;
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a, NOW1, &r);
+    assert_false(r.replayed);
+    assert_int_equal(r.count, 0);
+    store_ingest_result_release(&r);
+    ingest_ok(f->db, &a, NOW1, &r);
+    assert_true(r.replayed);
+    store_ingest_result_release(&r);
+    batch_release(&a);
+}
+
+/* A batch whose mentions name another article is refused whole: nothing is stored. */
+static void test_refused_batch_stores_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(&a), a.ev.id, "x1", "2024-02-01", "USAGOV", "CHNGOV", "036", "One.", 0.5);
+    mk(batch_add(&a), "0000000000000000000000000000fff9", "x1", "2024-02-01", "FRAGOV", NULL, "010",
+       "Two.", 0.5);
+    struct store_ingest_result r;
+    char err[512] = "";
+    assert_int_equal(store_db_ingest(f->db, &a.ev, NOW1, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "fff9"));
+    assert_int_equal(store_db_head(f->db), 0);
+    assert_int_equal(query_n(f->db, NULL), 0);
+    /* The same article, well formed, is then accepted from seq 1. */
+    pl_mention_release(&a.m[1]);
+    a.ev.n_mentions = 1;
+    ingest_ok(f->db, &a, NOW1, &r);
+    assert_int_equal(r.first_seq, 1);
+    store_ingest_result_release(&r);
+    batch_release(&a);
+}
+
+static void test_filters(void **state)
+{
+    struct fx *f = *state;
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    struct pl_mention *m = batch_add(&a);
+    mk(m, a.ev.id, "x1", "2023-10-23", "ARMGOV", "AZEGOV", "043", "Met.", 0.8);
+    set_location(m, "Tehran", "IRN");
+    mk(batch_add(&a), a.ev.id, "x1", "2023-11-02", "RUSMIL", "UKRMIL", "190", "Shelled.", 0.8);
+    mk(batch_add(&a), a.ev.id, "x1", "2023-10", "EU", "ARMGOV", "0234", "Appealed.", 0.8);
+    mk(batch_add(&a), a.ev.id, "x1", "2023-12-31", "AZEGOV", NULL, "010", "Said.", 0.8);
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a, NOW1, &r);
+    assert_int_equal(r.count, 4);
+    store_ingest_result_release(&r);
+
+    assert_int_equal(query_n(f->db, NULL), 4);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.actor = (char[]){"ARM"}}), 2);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.actor = (char[]){"ARMGOV"}}), 2);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.actor = (char[]){"ARMMIL"}}), 0);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.country = (char[]){"AZE"}}), 2);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.cameo = (char[]){"19"}}), 1);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.cameo = (char[]){"02"}}), 1);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.cameo = (char[]){"0234"}}), 1);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.loc_country = (char[]){"IRN"}}), 1);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.from = (char[]){"2023-11-01"}}), 2);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.to = (char[]){"2023-10"}}), 2);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.to = (char[]){"2023-10-22"}}), 1);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.from = (char[]){"2023-10-01"},
+                                                        .to = (char[]){"2023-11-30"},
+                                                        .country = (char[]){"UKR"}}),
+                     1);
+    /* The log is filtered the same way. */
+    struct got g = {0};
+    char err[256];
+    assert_int_equal(store_db_since(f->db, 0, &(struct pl_filter){.cameo = (char[]){"04"}}, 10,
+                                    collect, &g, err, sizeof err),
+                     0);
+    assert_int_equal(g.n, 1);
+    assert_string_equal(g.ev[0].c.cameo, "043");
+    got_release(&g);
+    /* max bounds a page; the next page starts after the last seq seen. */
+    assert_int_equal(store_db_since(f->db, 0, NULL, 3, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 3);
+    uint64_t last = g.seq[2];
+    got_release(&g);
+    assert_int_equal(store_db_since(f->db, last, NULL, 3, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.seq[0], 4);
+    got_release(&g);
+    batch_release(&a);
+}
+
+/* A database at schema version 1 (no log) is migrated on open: its events are kept and
+ * become the log, and ingest continues after the old head. */
+static void test_migration_from_v1(void **state)
+{
+    struct fx *f = *state;
+    store_db_close(&f->db);
+    char dir[96];
+    snprintf(dir, sizeof dir, "%s/old", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/parley.db", dir);
+
+    /* An event as the version-1 store wrote it, at seq 7. */
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(&a), a.ev.id, "x1", "2022-05-01", "TURGOV", "SYRREB", "190", "Strikes.", 0.9);
+    char eid[33];
+    store_event_id(&a.m[0].c, eid);
+    struct pl_event e = {0};
+    e.id = eid;
+    e.seq = 7;
+    e.c = a.m[0].c;
+    e.num_articles = 1;
+    e.num_mentions = 1;
+    e.articles = &a.m[0].article;
+    e.n_articles = 1;
+    e.first_seen = (char[]){"2022-05-01T00:00:00Z"};
+    e.last_seen = e.first_seen;
+    struct pl_buf body;
+    pl_buf_init(&body);
+    assert_int_equal(pl_event_encode(&e, &body, NULL), PL_OK);
+
+    char err[512] = "";
+    if (store_sqlite_migrate_file(path, 1, err, sizeof err) != 0)
+        fail_msg("version 1: %s", err);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "INSERT INTO events (id, seq, date, src_code, src_country,"
+                                        " tgt_code, tgt_country, cameo, num_articles,"
+                                        " num_mentions, first_seen, last_seen, body) VALUES"
+                                        " (?1, 7, '2022-05-01', 'TURGOV', 'TUR', 'SYRREB', 'SYR',"
+                                        " '190', 1, 1, 'x', 'x', ?2)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, eid, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, body.data, (int)body.len, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = dir};
+    struct store_db *db = store_db_open(&cfg, err, sizeof err);
+    if (!db)
+        fail_msg("open: %s", err);
+    assert_int_equal(store_db_head(db), 7);
+    struct got g = {0};
+    assert_int_equal(store_db_since(db, 0, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.seq[0], 7);
+    got_release(&g);
+    /* A new report of the same event: seq 8, merged with the migrated one. */
+    struct batch b;
+    batch_init(&b, "0000000000000000000000000000bbb2", "x1");
+    mk(batch_add(&b), b.ev.id, "x1", "2022-05-01", "TURGOV", "SYRREB", "190", "Raids.", 0.9);
+    struct store_ingest_result r;
+    ingest_ok(db, &b, NOW1, &r);
+    assert_int_equal(r.first_seq, 8);
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_since(db, 7, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.ev[0].num_articles, 2);
+    got_release(&g);
+    store_db_close(&db);
+    pl_buf_release(&body);
+    batch_release(&a);
+    batch_release(&b);
+    f->db = fx_open(f);
+}
+
+/* A database from a newer parley, an unknown backend and an unusable folder are refused
+ * with a message that says so. */
+static void test_refusals(void **state)
+{
+    struct fx *f = *state;
+    store_db_close(&f->db);
+    char path[128], err[512] = "";
+    snprintf(path, sizeof path, "%s/parley.db", f->dir);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = f->dir};
+    assert_null(store_db_open(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "newer"));
+
+    cfg.backend = (char[]){"mysql"};
+    assert_null(store_db_open(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "unknown database backend"));
+
+    char file[128];
+    snprintf(file, sizeof file, "%s/afile", f->dir);
+    FILE *fp = fopen(file, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    char sub[160];
+    snprintf(sub, sizeof sub, "%s/afile/sub", f->dir);
+    cfg.backend = (char[]){"sqlite"};
+    cfg.data_dir = sub;
+    assert_null(store_db_open(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "cannot create"));
+    assert_int_equal(unlink(path), 0);
+    f->db = fx_open(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_merge_across_articles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_mentions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_batch_stores_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
