@@ -70,7 +70,7 @@ void store_ingest_result_release(struct store_ingest_result *r)
 {
     if (!r)
         return;
-    for (uint32_t i = 0; r->changes && i < r->count; i++)
+    for (uint32_t i = 0; r->changes && i < r->n_changes; i++)
         pl_buf_release(&r->changes[i].body);
     free(r->changes);
     memset(r, 0, sizeof *r);
@@ -246,7 +246,7 @@ static int s_group(struct store_db *db, const struct pl_events *ev, const struct
         return 0; /* every mention was a duplicate: the event did not change */
     e.seq = ++*head;
     s_replace(&e.last_seen, now);
-    struct store_change *ch = &res->changes[res->count];
+    struct store_change *ch = &res->changes[res->n_changes];
     pl_buf_init(&ch->body);
     if (pl_event_encode(&e, &ch->body, NULL) != PL_OK) {
         pl_buf_release(&ch->body);
@@ -258,8 +258,9 @@ static int s_group(struct store_db *db, const struct pl_events *ev, const struct
         pl_buf_release(&ch->body);
         goto out;
     }
-    if (res->count++ == 0)
+    if (res->n_changes++ == 0)
         res->first_seq = e.seq;
+    res->count = res->n_changes;
     rc = 0;
 out:
     pl_event_release(&e);

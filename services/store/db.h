@@ -51,7 +51,8 @@ struct store_ingest_result {
     bool replayed;                /* the batch was stored before: nothing changed */
     uint32_t new_mentions;        /* mentions stored */
     uint32_t dup_mentions;        /* mentions already stored, ignored */
-    struct store_change *changes; /* count entries, in seq order (none when replayed) */
+    struct store_change *changes; /* n_changes entries, in seq order */
+    uint32_t n_changes;           /* count, or 0 when replayed: nothing to publish again */
 };
 
 void store_ingest_result_release(struct store_ingest_result *r);

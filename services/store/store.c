@@ -1,6 +1,7 @@
 /* store.c - see store.h. */
 #include "store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,7 +86,7 @@ static void s_reply(struct store *self, void *sock, struct pl_frames *fr, const 
 
 static void s_publish(struct store *self, const struct store_ingest_result *res)
 {
-    for (uint32_t i = 0; i < res->count; i++) {
+    for (uint32_t i = 0; i < res->n_changes; i++) {
         const struct store_change *c = &res->changes[i];
         /* PUB never blocks: a subscriber at its high-water mark misses the message, sees the
          * gap in seq and fills it from replay. */
@@ -251,6 +252,27 @@ static void s_handle(struct store *self, void *sock, struct pl_frames *fr, const
     }
 }
 
+/* A message that did not decode (already counted and logged): the sender learns why, and
+ * the store carries on. Only messages with the peer's identity frame can be answered. */
+static void s_refuse_malformed(struct store *self, void *sock, struct pl_frames *fr)
+{
+    if (fr->n < 1 || zmq_msg_size(&fr->f[0]) == 0)
+        return;
+    struct pl_msg m;
+    struct pl_diag diag = {0};
+    enum pl_status st = pl_frames_decode(fr, 1, &m, &diag);
+    if (st == PL_OK) { /* cannot happen: it failed a moment ago */
+        pl_msg_release(&m);
+        return;
+    }
+    char reason[256];
+    snprintf(reason, sizeof reason, "malformed message: %s%s%s", pl_status_name(st),
+             diag.where[0] ? " at " : "", diag.where);
+    if (sock == self->ingest)
+        self->refused++;
+    s_error(self, sock, fr, reason);
+}
+
 static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
 {
     (void)loop;
@@ -264,6 +286,8 @@ static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
             return 0;
         if (rc == 0 && fr.n == 0)
             break;
+        if (rc == 0)
+            s_refuse_malformed(self, sock, &fr);
         if (rc == 1) {
             s_handle(self, sock, &fr, &m);
             pl_msg_release(&m);

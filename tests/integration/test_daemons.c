@@ -32,6 +32,7 @@
 #include <zmq.h>
 
 #include "pl_base.h"
+#include "pl_id.h"
 #include "pl_msg.h"
 #include "pl_sock.h"
 #include "pl_util.h"
@@ -67,6 +68,8 @@ struct fx {
     void *zctx;                   /* ZeroMQ context of the hostile peer, or NULL */
     void *zsock;                  /* its DEALER socket, or NULL */
     void *zsock2;                 /* a second socket (the fake store), or NULL */
+    void *socks[4];               /* client sockets of the store tests */
+    size_t nsocks;                /* entries used in socks */
 };
 
 static long g_max_fd = 1024; /* highest descriptor to close in a child, found before fork */
@@ -459,6 +462,8 @@ static int teardown(void **state)
         zmq_close(f->zsock);
     if (f->zsock2)
         zmq_close(f->zsock2);
+    for (size_t i = 0; i < f->nsocks; i++)
+        zmq_close(f->socks[i]);
     if (f->zctx)
         zmq_ctx_term(f->zctx);
     for (size_t i = 0; i < f->nprocs; i++) {
@@ -993,6 +998,267 @@ static void test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease
     assert_contains("the extractor's stopped line", line, " done=0 ");
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The store, through its three sockets. */
+
+/* A socket of type connected to endpoint, with receive and send timeouts. */
+static void *s_client(struct fx *f, int type, const char *endpoint)
+{
+    if (!f->zctx)
+        f->zctx = zmq_ctx_new();
+    assert_true(f->nsocks < sizeof f->socks / sizeof f->socks[0]);
+    void *s = zmq_socket(f->zctx, type);
+    assert_non_null(s);
+    int linger = 0, timeo = REPLY_TIMEOUT_MS;
+    assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeo, sizeof timeo), 0);
+    assert_int_equal(zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeo, sizeof timeo), 0);
+    if (type == ZMQ_SUB)
+        assert_int_equal(zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0), 0);
+    assert_int_equal(zmq_connect(s, endpoint), 0);
+    f->socks[f->nsocks++] = s;
+    return s;
+}
+
+static void s_send(void *sock, const struct pl_msg *m)
+{
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    assert_int_equal(pl_msg_send(sock, NULL, 0, m, &scratch, 0), 0);
+    pl_buf_release(&scratch);
+}
+
+/* Receives one command and body on a DEALER and checks the command. */
+static void s_recv(void *sock, enum pl_cmd cmd, struct pl_msg *m)
+{
+    struct pl_frames fr;
+    if (pl_frames_recv(sock, &fr, 0) != 0)
+        fail_msg("no %s within %d ms: %s", pl_cmd_name(cmd), REPLY_TIMEOUT_MS,
+                 zmq_strerror(zmq_errno()));
+    struct pl_diag d;
+    enum pl_status st = pl_frames_decode(&fr, 0, m, &d);
+    pl_frames_close(&fr);
+    if (st != PL_OK)
+        fail_msg("undecodable message: %s at %s", pl_status_name(st), d.where);
+    if (m->cmd != cmd)
+        fail_msg("expected %s, got %s", pl_cmd_name(cmd), pl_cmd_name(m->cmd));
+}
+
+/* The next event on the live stream, skipping heartbeats; its topic into topic. */
+static void s_live_event(void *sub, struct pl_event *e, char *topic, size_t size)
+{
+    for (;;) {
+        struct pl_frames fr;
+        if (pl_frames_recv(sub, &fr, 0) != 0)
+            fail_msg("no event on the live stream: %s", zmq_strerror(zmq_errno()));
+        assert_int_equal(fr.n, 2);
+        size_t tl = zmq_msg_size(&fr.f[0]);
+        if (tl == 2 && memcmp(zmq_msg_data(&fr.f[0]), "HB", 2) == 0) {
+            pl_frames_close(&fr);
+            continue;
+        }
+        assert_true(tl < size);
+        memcpy(topic, zmq_msg_data(&fr.f[0]), tl);
+        topic[tl] = '\0';
+        enum pl_status st =
+            pl_event_decode(zmq_msg_data(&fr.f[1]), zmq_msg_size(&fr.f[1]), e, NULL);
+        pl_frames_close(&fr);
+        assert_int_equal(st, PL_OK);
+        return;
+    }
+}
+
+/* EVENTS for article art with one mention: Armenia's government meets Azerbaijan's. */
+static void s_events_msg(struct pl_msg *m, struct pl_mention *mn, const char *art,
+                         const char *sentence)
+{
+    memset(m, 0, sizeof *m);
+    memset(mn, 0, sizeof *mn);
+    char id[PL_ID_HEX + 1];
+    pl_id_mention(id, art, "test-1", sentence);
+    mn->id = pl_xstrdup(id);
+    mn->article.id = pl_xstrdup(art);
+    mn->c.date = pl_xstrdup("2023-10-23");
+    mn->c.source.code = pl_xstrdup("ARMGOV");
+    mn->c.source.country = pl_xstrdup("ARM");
+    mn->c.has_target = true;
+    mn->c.target.code = pl_xstrdup("AZEGOV");
+    mn->c.target.country = pl_xstrdup("AZE");
+    mn->c.cameo = pl_xstrdup("043");
+    mn->c.root = pl_xstrdup("04");
+    mn->c.quad_class = 1;
+    mn->c.goldstein = 2.8;
+    mn->c.confidence = 0.8;
+    mn->c.n_evidence = 1;
+    mn->c.evidence = pl_xcalloc(1, sizeof *mn->c.evidence);
+    mn->c.evidence[0].text = pl_xstrdup(sentence);
+    m->cmd = PL_CMD_EVENTS;
+    m->u.events.id = mn->article.id;
+    m->u.events.xv = mn->c.root; /* any short version string */
+    m->u.events.mentions = mn;
+    m->u.events.n_mentions = 1;
+}
+
+static void s_expect_ok(void *ingest, const char *art, uint64_t first, uint32_t count)
+{
+    struct pl_msg ok;
+    s_recv(ingest, PL_CMD_OK, &ok);
+    assert_string_equal(ok.u.ok.id, art);
+    assert_int_equal(ok.u.ok.first_seq, first);
+    assert_int_equal(ok.u.ok.count, count);
+    pl_msg_release(&ok);
+}
+
+/* SINCE seq max: the seqs of the BATCH (if any) into seqs, returns their number; END's head
+ * into head. */
+static size_t s_since(void *replay, uint64_t seq, uint32_t max, uint64_t *seqs, uint64_t *head)
+{
+    struct pl_msg q = {.cmd = PL_CMD_SINCE};
+    q.u.since.seq = seq;
+    q.u.since.max = max;
+    s_send(replay, &q);
+    struct pl_frames fr;
+    assert_int_equal(pl_frames_recv(replay, &fr, 0), 0);
+    struct pl_msg m;
+    assert_int_equal(pl_frames_decode(&fr, 0, &m, NULL), PL_OK);
+    pl_frames_close(&fr);
+    size_t n = 0;
+    if (m.cmd == PL_CMD_BATCH) {
+        n = m.u.batch.n_events;
+        for (size_t i = 0; i < n; i++)
+            seqs[i] = m.u.batch.events[i].seq;
+        pl_msg_release(&m);
+        s_recv(replay, PL_CMD_END, &m);
+    }
+    assert_int_equal(m.cmd, PL_CMD_END);
+    *head = m.u.end.head;
+    pl_msg_release(&m);
+    return n;
+}
+
+static struct proc *s_start_store(struct fx *f)
+{
+    char cfg[256];
+    fx_path(f, "store.cfg", cfg, sizeof cfg);
+    struct proc *p = proc_start(f, "parley-store", "-v", "-c", cfg, (const char *)NULL);
+    assert_logs(p, " ready", READY_TIMEOUT_MS);
+    return p;
+}
+
+static void test_store_stores_merges_publishes_and_replays(void **state)
+{
+    struct fx *f = *state;
+    char ep[256], topic[64];
+    fx_write_configs(f);
+    struct proc *store = s_start_store(f);
+    fx_endpoint(f, "live", ep, sizeof ep);
+    void *sub = s_client(f, ZMQ_SUB, ep);
+    fx_endpoint(f, "ingest", ep, sizeof ep);
+    void *ingest = s_client(f, ZMQ_DEALER, ep);
+    fx_endpoint(f, "replay", ep, sizeof ep);
+    void *replay = s_client(f, ZMQ_DEALER, ep);
+    /* A heartbeat proves the subscription is in place before anything is published. */
+    struct pl_frames fr;
+    assert_int_equal(pl_frames_recv(sub, &fr, 0), 0);
+    pl_frames_close(&fr);
+
+    static const char a1[] = "000000000000000000000000000000a1";
+    static const char a2[] = "000000000000000000000000000000a2";
+    struct pl_msg ev;
+    struct pl_mention mn;
+    s_events_msg(&ev, &mn, a1, "Mirzoyan met Bayramov in Tehran.");
+    s_send(ingest, &ev);
+    s_expect_ok(ingest, a1, 1, 1);
+    struct pl_event e;
+    s_live_event(sub, &e, topic, sizeof topic);
+    assert_string_equal(topic, "ev.04.ARM.AZE.");
+    assert_int_equal(e.seq, 1);
+    assert_int_equal(e.num_articles, 1);
+    pl_event_release(&e);
+
+    /* The same batch again: the same answer, and nothing published. */
+    s_send(ingest, &ev);
+    s_expect_ok(ingest, a1, 1, 1);
+    pl_mention_release(&mn);
+
+    /* Another article reporting the same meeting: the event's next version, seq 2. */
+    s_events_msg(&ev, &mn, a2, "The foreign ministers held talks in Tehran.");
+    s_send(ingest, &ev);
+    s_expect_ok(ingest, a2, 2, 1);
+    pl_mention_release(&mn);
+    s_live_event(sub, &e, topic, sizeof topic);
+    assert_int_equal(e.seq, 2);
+    assert_int_equal(e.num_articles, 2);
+    assert_int_equal(e.c.n_evidence, 2);
+    pl_event_release(&e);
+
+    /* Garbage and wrong-shaped batches are refused with a reason; the store carries on. */
+    const void *frames[2] = {"EVENTS", "\xc1"};
+    size_t sizes[2] = {6, 1};
+    send_frames(ingest, 2, frames, sizes);
+    struct pl_msg err;
+    s_recv(ingest, PL_CMD_ERR, &err);
+    assert_non_null(strstr(err.u.err.reason, "malformed"));
+    pl_msg_release(&err);
+    frames[1] = "\x82\xa1v\x01\xa2id\x05"; /* {"v":1,"id":5} */
+    sizes[1] = 8;
+    send_frames(ingest, 2, frames, sizes);
+    s_recv(ingest, PL_CMD_ERR, &err);
+    assert_non_null(strstr(err.u.err.reason, "type"));
+    pl_msg_release(&err);
+    frames[0] = "BOGUS";
+    sizes[0] = 5;
+    send_frames(ingest, 2, frames, sizes);
+    s_recv(ingest, PL_CMD_ERR, &err);
+    pl_msg_release(&err);
+
+    /* Replay: both versions, in pages bounded by max; the query: the current event. */
+    uint64_t seqs[8], head = 0;
+    assert_int_equal(s_since(replay, 0, 10, seqs, &head), 2);
+    assert_int_equal(seqs[0], 1);
+    assert_int_equal(seqs[1], 2);
+    assert_int_equal(head, 2);
+    assert_int_equal(s_since(replay, 0, 1, seqs, &head), 1);
+    assert_int_equal(s_since(replay, seqs[0], 1, seqs, &head), 1);
+    assert_int_equal(seqs[0], 2);
+    assert_int_equal(s_since(replay, 2, 10, seqs, &head), 0);
+    struct pl_msg q = {.cmd = PL_CMD_QUERY}, m;
+    q.u.query.filter.country = (char[]){"AZE"};
+    q.u.query.limit = 10;
+    s_send(replay, &q);
+    s_recv(replay, PL_CMD_BATCH, &m);
+    assert_int_equal(m.u.batch.n_events, 1);
+    assert_int_equal(m.u.batch.events[0].seq, 2);
+    pl_msg_release(&m);
+    s_recv(replay, PL_CMD_END, &m);
+    pl_msg_release(&m);
+    q.u.query.filter.country = NULL;
+    q.u.query.filter.cameo = (char[]){"19"};
+    s_send(replay, &q);
+    s_recv(replay, PL_CMD_END, &m); /* nothing matches: no BATCH */
+    assert_int_equal(m.u.end.head, 2);
+    pl_msg_release(&m);
+
+    /* A restart keeps everything: the head, the log, and the answer to a stored batch. */
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+    char line[4096];
+    proc_line(store, " stopped ", line, sizeof line);
+    assert_contains("the store's stopped line", line, " batches=2 ");
+    assert_contains("the store's stopped line", line, " replayed=1 ");
+    assert_contains("the store's stopped line", line, " refused=3 ");
+    store = s_start_store(f);
+    proc_line(store, " ready", line, sizeof line);
+    assert_contains("the store's ready line", line, " head=2");
+    assert_int_equal(s_since(replay, 0, 10, seqs, &head), 2);
+    s_events_msg(&ev, &mn, a1, "Mirzoyan met Bayramov in Tehran.");
+    s_send(ingest, &ev);
+    s_expect_ok(ingest, a1, 1, 1);
+    pl_mention_release(&mn);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -1022,6 +1288,7 @@ int main(void)
         T(test_extractor_sends_done_only_after_the_store_ok),
         T(test_extractor_hands_a_store_refusal_back_with_nack),
         T(test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease),
+        T(test_store_stores_merges_publishes_and_replays),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

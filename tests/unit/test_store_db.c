@@ -259,6 +259,7 @@ static void test_idempotent_batch(void **state)
         assert_int_equal(r.first_seq, 1);
         assert_int_equal(r.count, 2);
         assert_null(r.changes);
+        assert_int_equal(r.n_changes, 0);
         store_ingest_result_release(&r);
         assert_int_equal(store_db_head(f->db), 2);
         store_db_close(&f->db); /* the answer survives a restart */
