@@ -197,8 +197,8 @@ static int s_cmp_item(const void *a, const void *b)
     return x->m < y->m ? -1 : x->m > y->m; /* keeps the batch's order inside a group */
 }
 
-/* Stores and merges the mentions of one event (items[0..n) share an event id). *changed is
- * set when the event got a new version, added to res. */
+/* Stores and merges the mentions of one event (items[0..n) share an event id); a new
+ * version of the event, if any, is added to res. */
 static int s_group(struct store_db *db, const struct pl_events *ev, const struct s_item *items,
                    size_t n, const char *now, uint64_t *head, struct store_ingest_result *res,
                    struct pl_buf *scratch)
@@ -206,7 +206,7 @@ static int s_group(struct store_db *db, const struct pl_events *ev, const struct
     const struct store_db_ops *o = db->ops;
     const char *eid = items[0].event_id;
     struct pl_event e = {0};
-    bool have = false;
+    bool have = false, existed = false, had_location = false;
     int rc = -1;
     for (size_t i = 0; i < n; i++) {
         const struct pl_mention *m = items[i].m;
@@ -233,6 +233,8 @@ static int s_group(struct store_db *db, const struct pl_events *ev, const struct
             pl_buf_release(&cur);
             if (got < 0)
                 goto out;
+            existed = got == 1;
+            had_location = existed && e.c.has_location;
             if (got == 1)
                 s_merge(&e, m, newart == 1);
             else if (s_first(&e, eid, m, now, scratch) != 0)
@@ -254,7 +256,8 @@ static int s_group(struct store_db *db, const struct pl_events *ev, const struct
     }
     ch->seq = e.seq;
     store_topic(&e.c, ch->topic);
-    if (o->event_put(db->h, &e, ch->body.data, ch->body.len) != 0) {
+    if (o->event_put(db->h, &e, !existed, e.c.has_location && !had_location, ch->body.data,
+                     ch->body.len) != 0) {
         pl_buf_release(&ch->body);
         goto out;
     }
@@ -267,36 +270,37 @@ out:
     return rc;
 }
 
-int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char *now,
-                    struct store_ingest_result *res, char *err, size_t errlen)
+/* One batch inside the open transaction, in its own savepoint: on failure it is rolled back
+ * alone (head too) and res says why. */
+static void s_one(struct store_db *db, const struct pl_events *ev, const char *now, uint64_t *head,
+                  struct store_ingest_result *res, struct pl_buf *scratch)
 {
     const struct store_db_ops *o = db->ops;
     memset(res, 0, sizeof *res);
     for (size_t i = 0; i < ev->n_mentions; i++)
         if (strcmp(ev->mentions[i].article.id, ev->id) != 0) {
-            s_seterr(err, errlen, "a mention of article %s in the batch of article %s",
+            res->failed = true;
+            s_seterr(res->error, sizeof res->error,
+                     "a mention of article %s in the batch of article %s",
                      ev->mentions[i].article.id, ev->id);
-            return -1;
+            return;
         }
-    if (o->begin(db->h) != 0) {
-        s_seterr(err, errlen, "cannot begin a transaction: %s", o->errmsg(db->h));
-        return -1;
-    }
-    uint64_t head = db->head;
-    struct pl_buf scratch;
-    pl_buf_init(&scratch);
+    uint64_t head0 = *head;
     struct s_item *items = NULL;
+    if (o->savepoint(db->h) != 0)
+        goto fail;
     int found = o->batch_get(db->h, ev->id, ev->xv, &res->first_seq, &res->count);
     if (found < 0)
-        goto fail;
+        goto fail_sp;
     if (found == 1) {
         res->replayed = true;
-        o->rollback(db->h); /* read only */
-        return 0;
+        if (o->release(db->h) != 0)
+            goto fail_sp;
+        return;
     }
     struct pl_article_ref bare = {.id = ev->id};
     if (o->article_put(db->h, ev->n_mentions ? &ev->mentions[0].article : &bare, now) != 0)
-        goto fail;
+        goto fail_sp;
     items = pl_xcalloc(ev->n_mentions ? ev->n_mentions : 1, sizeof *items);
     for (size_t i = 0; i < ev->n_mentions; i++) {
         items[i].m = &ev->mentions[i];
@@ -308,27 +312,66 @@ int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char 
         size_t j = i + 1;
         while (j < ev->n_mentions && strcmp(items[j].event_id, items[i].event_id) == 0)
             j++;
-        if (s_group(db, ev, items + i, j - i, now, &head, res, &scratch) != 0)
-            goto fail;
+        if (s_group(db, ev, items + i, j - i, now, head, res, scratch) != 0)
+            goto fail_sp;
         i = j;
     }
     /* Changes are made group by group in event-id order; seqs were handed out in the same
      * order, so res->changes is already in seq order. */
     if (o->batch_put(db->h, ev->id, ev->xv, res->first_seq, res->count, res->new_mentions, now) !=
             0 ||
-        o->commit(db->h) != 0)
-        goto fail;
-    db->head = head;
+        o->release(db->h) != 0)
+        goto fail_sp;
     free(items);
-    pl_buf_release(&scratch);
-    return 0;
+    return;
+fail_sp:
+    o->rollback_to(db->h);
 fail:
-    s_seterr(err, errlen, "cannot store the batch: %s", o->errmsg(db->h));
-    o->rollback(db->h);
     free(items);
-    pl_buf_release(&scratch);
     store_ingest_result_release(res);
-    return -1;
+    *head = head0;
+    res->failed = true;
+    s_seterr(res->error, sizeof res->error, "cannot store the batch: %s", o->errmsg(db->h));
+}
+
+int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
+                          const char *now, struct store_ingest_result *res, char *err,
+                          size_t errlen)
+{
+    const struct store_db_ops *o = db->ops;
+    memset(res, 0, n * sizeof *res);
+    if (o->begin(db->h) != 0) {
+        s_seterr(err, errlen, "cannot begin a transaction: %s", o->errmsg(db->h));
+        return -1;
+    }
+    uint64_t head = db->head;
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    for (size_t i = 0; i < n; i++)
+        s_one(db, evs[i], now, &head, &res[i], &scratch);
+    pl_buf_release(&scratch);
+    if (o->commit(db->h) != 0) {
+        s_seterr(err, errlen, "cannot commit: %s", o->errmsg(db->h));
+        o->rollback(db->h);
+        for (size_t i = 0; i < n; i++)
+            store_ingest_result_release(&res[i]);
+        return -1;
+    }
+    db->head = head;
+    return 0;
+}
+
+int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char *now,
+                    struct store_ingest_result *res, char *err, size_t errlen)
+{
+    if (store_db_ingest_group(db, &ev, 1, now, res, err, errlen) != 0)
+        return -1;
+    if (res->failed) {
+        s_seterr(err, errlen, "%s", res->error);
+        store_ingest_result_release(res);
+        return -1;
+    }
+    return 0;
 }
 
 int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t max,

@@ -4,7 +4,8 @@
  * the store promises - idempotent batches, merging mentions across articles, gapless
  * sequence numbers - lives once, in db.c, on top of them:
  *
- *   - one transaction per EVENTS batch; nothing is visible until it commits;
+ *   - each EVENTS batch is atomic: batches stored together share one transaction (group
+ *     commit), each in its own savepoint; nothing is visible until the commit;
  *   - a batch is keyed by (article id, extractor version): the same batch again gets the
  *     answer it got the first time (first_seq, count) and changes nothing;
  *   - a mention is keyed by its id: a duplicate never makes a row or counts twice;
@@ -51,6 +52,8 @@ struct store_ingest_result {
     bool replayed;                /* the batch was stored before: nothing changed */
     uint32_t new_mentions;        /* mentions stored */
     uint32_t dup_mentions;        /* mentions already stored, ignored */
+    bool failed;                  /* the batch was rolled back: error says why */
+    char error[256];              /* why it failed */
     struct store_change *changes; /* n_changes entries, in seq order */
     uint32_t n_changes;           /* count, or 0 when replayed: nothing to publish again */
 };
@@ -73,6 +76,14 @@ uint64_t store_db_head(const struct store_db *db);
  * 0 on success (res filled); -1 with a message in err, and nothing stored. */
 int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char *now,
                     struct store_ingest_result *res, char *err, size_t errlen) PL_WUR;
+
+/* Group commit: stores n batches in one transaction, each in its own savepoint, so a batch
+ * that fails is rolled back alone (res[i].failed, res[i].error) and the others commit. 0 when
+ * the transaction committed; -1 when it could not (err says why; nothing was stored and
+ * every res[i] is empty). Seqs stay gapless: a rolled-back batch gives its seqs back. */
+int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
+                          const char *now, struct store_ingest_result *res, char *err,
+                          size_t errlen) PL_WUR;
 
 /* Event versions with seq > after, matching f (NULL: all), at most max, in seq order. */
 int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t max,

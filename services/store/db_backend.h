@@ -15,6 +15,11 @@ struct store_db_ops {
     int (*begin)(void *h);
     int (*commit)(void *h);
     int (*rollback)(void *h);
+    /* A savepoint inside the transaction, released on success or rolled back to (and
+     * released) on failure: how one batch of a group commit fails alone. */
+    int (*savepoint)(void *h);
+    int (*release)(void *h);
+    int (*rollback_to)(void *h);
     /* Highest seq in the log. */
     int (*head)(void *h, uint64_t *head);
     /* 1 and the stored answer when (article, xv) was stored before, 0 when not. */
@@ -31,8 +36,10 @@ struct store_db_ops {
     int (*event_get)(void *h, const char *id, struct pl_buf *body);
     /* 1 when the pair is new, 0 when the article already reported the event. */
     int (*event_article_put)(void *h, const char *event_id, const char *article_id);
-    /* Makes e (encoded as body) the current version and appends it to the log at e->seq. */
-    int (*event_put)(void *h, const struct pl_event *e, const void *body, size_t len);
+    /* Makes e (encoded as body) the current version and appends it to the log at e->seq.
+     * is_new: there was no version yet; new_location: a merge gave it its first location. */
+    int (*event_put)(void *h, const struct pl_event *e, bool is_new, bool new_location,
+                     const void *body, size_t len);
     /* from_log: versions from the log (SINCE); otherwise current events (QUERY). */
     int (*read)(void *h, bool from_log, uint64_t after, const struct pl_filter *f, uint32_t max,
                 store_event_fn fn, void *arg);

@@ -14,10 +14,9 @@ const char *const store_migrations[] = {
     " published TEXT, stored_at TEXT NOT NULL);\n"
     "CREATE TABLE batches (article_id TEXT NOT NULL, xv TEXT NOT NULL,"
     " first_seq BIGINT NOT NULL, count BIGINT NOT NULL, mentions BIGINT NOT NULL,"
-    " stored_at TEXT NOT NULL, PRIMARY KEY (article_id, xv));\n"
+    " stored_at TEXT NOT NULL, PRIMARY KEY (article_id, xv))%WITHOUT_ROWID%;\n"
     "CREATE TABLE mentions (id TEXT PRIMARY KEY, article_id TEXT NOT NULL, xv TEXT NOT NULL,"
-    " event_id TEXT NOT NULL, body BYTEA NOT NULL);\n"
-    "CREATE INDEX mentions_article ON mentions (article_id);\n"
+    " event_id TEXT NOT NULL, body BYTEA NOT NULL)%WITHOUT_ROWID%;\n"
     "CREATE INDEX mentions_event ON mentions (event_id);\n"
     "CREATE TABLE events (id TEXT PRIMARY KEY, seq BIGINT NOT NULL UNIQUE, date TEXT,"
     " src_code TEXT NOT NULL, src_country TEXT, tgt_code TEXT, tgt_country TEXT,"
@@ -31,7 +30,7 @@ const char *const store_migrations[] = {
     "CREATE INDEX events_tgt_country ON events (tgt_country);\n"
     "CREATE INDEX events_cameo ON events (cameo);\n"
     "CREATE TABLE event_articles (event_id TEXT NOT NULL, article_id TEXT NOT NULL,"
-    " PRIMARY KEY (event_id, article_id))",
+    " PRIMARY KEY (event_id, article_id))%WITHOUT_ROWID%",
 
     "CREATE TABLE log (seq BIGINT PRIMARY KEY, event_id TEXT NOT NULL, body BYTEA NOT NULL);\n"
     "INSERT INTO log (seq, event_id, body) SELECT seq, id, body FROM events;\n"
@@ -40,6 +39,23 @@ const char *const store_migrations[] = {
 
 _Static_assert(sizeof store_migrations / sizeof store_migrations[0] == STORE_SCHEMA_VERSION,
                "one migration per schema version");
+
+char *store_sql_migration(int i, bool sqlite)
+{
+    static const char marker[] = "%WITHOUT_ROWID%";
+    const char *rep = sqlite ? " WITHOUT ROWID" : "";
+    struct pl_buf b;
+    pl_buf_init(&b);
+    const char *p = store_migrations[i], *m;
+    while ((m = strstr(p, marker)) != NULL) {
+        pl_buf_append(&b, p, (size_t)(m - p));
+        pl_buf_puts(&b, rep);
+        p = m + sizeof marker - 1;
+    }
+    pl_buf_puts(&b, p);
+    size_t len;
+    return pl_buf_detach(&b, &len);
+}
 
 bool store_filter_any(const struct pl_filter *f)
 {

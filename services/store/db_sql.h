@@ -6,8 +6,13 @@
 #include "pl_msg.h"
 
 /* migrations[i] takes a database from schema version i to i + 1 (one or more statements
- * separated by ";\n"). Portable SQL: both SQLite and PostgreSQL run it as it is. */
+ * separated by ";\n"). Portable SQL, except for one marker a backend replaces before running
+ * it: %WITHOUT_ROWID% after a table whose primary key is its only lookup (SQLite: "WITHOUT
+ * ROWID", one B-tree instead of two; PostgreSQL: nothing). See store_sql_migration(). */
 extern const char *const store_migrations[];
+
+/* Migration i with the markers replaced, as a heap string (free it). */
+char *store_sql_migration(int i, bool sqlite);
 
 #define STORE_SQL_MAX_PARAMS 12
 

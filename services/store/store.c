@@ -13,24 +13,38 @@
 
 /* Events per BATCH of a QUERY reply (SINCE uses the client's max). */
 #define QUERY_PAGE 1024u
+/* Group commit: at most this many EVENTS batches, or this many bytes of them, share one
+ * transaction (and one fsync). */
+#define GROUP_MAX       64
+#define GROUP_MAX_BYTES (32u * 1024 * 1024)
+
+/* An EVENTS batch waiting for its group's commit. */
+struct pend {
+    struct pl_frames fr; /* with the extractor's identity, for the answer */
+    struct pl_msg m;     /* the decoded batch */
+};
 
 struct store {
-    void *ctx;                /* ZeroMQ context, owned */
-    void *ingest;             /* ROUTER for extractors */
-    void *live;               /* PUB for subscribers */
-    void *replay;             /* ROUTER for replay and queries */
-    struct pl_loop *loop;     /* poll loop */
-    struct pl_buf scratch;    /* reused to encode messages */
-    struct pl_drops drops;    /* bad input dropped */
-    int64_t heartbeat_ms;     /* live heartbeat interval */
-    struct store_db *db;      /* the database, owned */
-    unsigned long batches;    /* EVENTS stored */
-    unsigned long replayed;   /* EVENTS stored before, answered again */
-    unsigned long refused;    /* EVENTS answered with ERR */
-    unsigned long mentions;   /* mentions stored */
-    unsigned long published;  /* event versions published */
-    unsigned long requests;   /* SINCE and QUERY received */
-    unsigned long unexpected; /* well-formed messages that do not belong on a socket */
+    void *ctx;                   /* ZeroMQ context, owned */
+    void *ingest;                /* ROUTER for extractors */
+    void *live;                  /* PUB for subscribers */
+    void *replay;                /* ROUTER for replay and queries */
+    struct pl_loop *loop;        /* poll loop */
+    struct pl_buf scratch;       /* reused to encode messages */
+    struct pl_drops drops;       /* bad input dropped */
+    int64_t heartbeat_ms;        /* live heartbeat interval */
+    struct store_db *db;         /* the database, owned */
+    unsigned long batches;       /* EVENTS stored */
+    unsigned long replayed;      /* EVENTS stored before, answered again */
+    unsigned long refused;       /* EVENTS answered with ERR */
+    unsigned long mentions;      /* mentions stored */
+    unsigned long published;     /* event versions published */
+    unsigned long groups;        /* transactions (group commits) */
+    struct pend pend[GROUP_MAX]; /* batches of the group being gathered */
+    size_t npend;                /* entries used in pend */
+    size_t pend_bytes;           /* their frames' bytes */
+    unsigned long requests;      /* SINCE and QUERY received */
+    unsigned long unexpected;    /* well-formed messages that do not belong on a socket */
 };
 
 struct store *store_new(const struct store_config *cfg, const struct pl_sock_opts *zmq)
@@ -99,36 +113,60 @@ static void s_publish(struct store *self, const struct store_ingest_result *res)
     }
 }
 
-static void s_events(struct store *self, struct pl_frames *fr, const struct pl_events *ev)
+/* Answers one batch of a group and publishes what it changed. */
+static void s_answer(struct store *self, struct pl_frames *fr, const struct pl_events *ev,
+                     struct store_ingest_result *res, char *group_err)
 {
-    char now[40], err[512];
-    pl_time_iso(now, sizeof now, pl_wall_ms());
-    struct store_ingest_result res;
-    if (store_db_ingest(self->db, ev, now, &res, err, sizeof err) != 0) {
+    if (group_err || res->failed) {
+        char *why = group_err ? group_err : res->error;
         self->refused++;
         pl_log_warn("refused article=%s xv=%s mentions=%zu: %s", ev->id, ev->xv, ev->n_mentions,
-                    err);
+                    why);
         struct pl_msg m = {.cmd = PL_CMD_ERR};
         m.u.err.id = ev->id;
-        m.u.err.reason = err;
+        m.u.err.reason = why;
         s_reply(self, self->ingest, fr, &m);
         return;
     }
-    if (res.replayed)
+    if (res->replayed)
         self->replayed++;
     else
         self->batches++;
-    self->mentions += res.new_mentions;
+    self->mentions += res->new_mentions;
     struct pl_msg m = {.cmd = PL_CMD_OK};
     m.u.ok.id = ev->id;
-    m.u.ok.first_seq = res.first_seq;
-    m.u.ok.count = res.count;
+    m.u.ok.first_seq = res->first_seq;
+    m.u.ok.count = res->count;
     s_reply(self, self->ingest, fr, &m);
     pl_log_debug("stored article=%s xv=%s mentions=%u dup=%u events=%u first_seq=%llu%s", ev->id,
-                 ev->xv, res.new_mentions, res.dup_mentions, res.count,
-                 (unsigned long long)res.first_seq, res.replayed ? " replayed=1" : "");
-    s_publish(self, &res);
-    store_ingest_result_release(&res);
+                 ev->xv, res->new_mentions, res->dup_mentions, res->count,
+                 (unsigned long long)res->first_seq, res->replayed ? " replayed=1" : "");
+    s_publish(self, res);
+}
+
+/* Group commit: the EVENTS batches received in one wake-up are stored in one transaction,
+ * then each is answered (OK after the commit, or ERR) and its changes published. */
+static void s_flush(struct store *self)
+{
+    size_t n = self->npend;
+    if (n == 0)
+        return;
+    const struct pl_events *evs[GROUP_MAX];
+    for (size_t i = 0; i < n; i++)
+        evs[i] = &self->pend[i].m.u.events;
+    char now[40], err[512];
+    pl_time_iso(now, sizeof now, pl_wall_ms());
+    struct store_ingest_result res[GROUP_MAX];
+    int rc = store_db_ingest_group(self->db, evs, n, now, res, err, sizeof err);
+    for (size_t i = 0; i < n; i++) {
+        s_answer(self, &self->pend[i].fr, evs[i], &res[i], rc == 0 ? NULL : err);
+        store_ingest_result_release(&res[i]);
+        pl_msg_release(&self->pend[i].m);
+        pl_frames_close(&self->pend[i].fr);
+    }
+    self->groups++;
+    self->npend = 0;
+    self->pend_bytes = 0;
 }
 
 /* Collects the events of a read into a BATCH. */
@@ -236,9 +274,7 @@ static void s_replay(struct store *self, struct pl_frames *fr, const struct pl_m
 
 static void s_handle(struct store *self, void *sock, struct pl_frames *fr, const struct pl_msg *m)
 {
-    if (sock == self->ingest && m->cmd == PL_CMD_EVENTS) {
-        s_events(self, fr, &m->u.events);
-    } else if (sock == self->replay && (m->cmd == PL_CMD_SINCE || m->cmd == PL_CMD_QUERY)) {
+    if (sock == self->replay && (m->cmd == PL_CMD_SINCE || m->cmd == PL_CMD_QUERY)) {
         s_replay(self, fr, m);
     } else if (m->cmd == PL_CMD_HB) {
         struct pl_msg hb = {.cmd = PL_CMD_HB};
@@ -282,18 +318,27 @@ static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
         struct pl_frames fr;
         struct pl_msg m;
         int rc = pl_sock_recv_msg(sock, name, 1, &fr, &m, &self->drops);
-        if (rc < 0)
-            return 0;
-        if (rc == 0 && fr.n == 0)
+        if (rc < 0 || (rc == 0 && fr.n == 0))
             break;
         if (rc == 0)
             s_refuse_malformed(self, sock, &fr);
+        if (rc == 1 && sock == self->ingest && m.cmd == PL_CMD_EVENTS) {
+            struct pend *p = &self->pend[self->npend++];
+            p->fr = fr; /* kept, with the message, until the group is stored */
+            p->m = m;
+            for (size_t k = 0; k < fr.n; k++)
+                self->pend_bytes += zmq_msg_size(&fr.f[k]);
+            if (self->npend == GROUP_MAX || self->pend_bytes >= GROUP_MAX_BYTES)
+                s_flush(self);
+            continue;
+        }
         if (rc == 1) {
             s_handle(self, sock, &fr, &m);
             pl_msg_release(&m);
         }
         pl_frames_close(&fr);
     }
+    s_flush(self);
     return 0;
 }
 
@@ -323,10 +368,10 @@ int store_run(struct store *self, int sigfd)
     pl_buf_init(&line);
     pl_drops_format(&self->drops, &line);
     pl_log_info("stopped batches=%lu replayed=%lu refused=%lu mentions=%lu published=%lu "
-                "requests=%lu unexpected=%lu head=%llu%s",
+                "groups=%lu requests=%lu unexpected=%lu head=%llu%s",
                 self->batches, self->replayed, self->refused, self->mentions, self->published,
-                self->requests, self->unexpected, (unsigned long long)store_db_head(self->db),
-                line.data);
+                self->groups, self->requests, self->unexpected,
+                (unsigned long long)store_db_head(self->db), line.data);
     pl_buf_release(&line);
     return rc;
 }

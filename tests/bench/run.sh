@@ -7,14 +7,17 @@ build=$1
 update=${2:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$build/tests/bench/bench_extract"
-[ -x "$bin" ] || { echo "bench: build first (make build)" >&2; exit 69; }
+if [ ! -x "$bin" ] || [ ! -x "$build/tests/bench/bench_store" ]; then
+    echo "bench: build first (make build)" >&2
+    exit 69
+fi
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo unknown)
 machine="$(nproc) cores, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)"
 echo "bench: $machine"
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds"' EXIT
+trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store"' EXIT
 # three runs of the generated corpus; the table keeps the best (least disturbed) one
 for _ in 1 2 3; do
     "$bin" --mb 20 | tee -a "$tmp"
@@ -57,7 +60,35 @@ field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 } >"$tmp.md"
 cat "$tmp.md"
 
+# The store's database layer: durable ingest (SQLite, WAL, synchronous=FULL) one article per
+# transaction and in group commits of 64, then replay and query of everything stored.
+sbin="$build/tests/bench/bench_store"
+store_rows=""
+for g in 1 64; do
+    line=$("$sbin" --articles 10000 --mentions 10 --group "$g")
+    echo "$line"
+    store_rows="$store_rows$(printf '| sqlite | %s | %s | %s | **%s** | %s | %s | %s | %s B | %s MB |' \
+        "$(field "$line" group)" "$(field "$line" articles)" "$(field "$line" mentions)" \
+        "$(field "$line" mentions_per_s)" "$(field "$line" articles_per_s)" \
+        "$(field "$line" replay_events_per_s)" "$(field "$line" query_events_per_s)" \
+        "$(field "$line" event_bytes)" "$(field "$line" peak_rss_mb)")
+"
+done
+{
+    echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
+    echo
+    echo "| backend | articles per transaction | articles | mentions | mentions/s stored | articles/s | replay events/s | query events/s | event size | peak RSS |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    printf '%s' "$store_rows"
+} >"$tmp.store"
+cat "$tmp.store"
+
 if [ "$update" = "--update" ]; then
+    awk -v gen="$tmp.store" '
+        /<!-- BEGIN GENERATED: bench-store -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
+        /<!-- END GENERATED: bench-store -->/ { skip = 0 }
+        !skip { print }
+    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
     awk -v gen="$tmp.md" '
         /<!-- BEGIN GENERATED: bench-extract -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
         /<!-- END GENERATED: bench-extract -->/ { skip = 0 }
