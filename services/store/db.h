@@ -36,6 +36,8 @@ struct store_db_config {
     char *backend;  /* "sqlite" or "postgres" */
     char *data_dir; /* sqlite: the database is <data_dir>/parley.db */
     char *conninfo; /* postgres: a libpq connection string */
+    bool read_only; /* sqlite: open the file at path for reading only (queries, exports) */
+    char *path;     /* sqlite, read_only: the database file */
 };
 
 /* One event a batch created or changed, for publication after commit. */

@@ -372,17 +372,24 @@ static const struct store_db_ops s_ops = {
     .read = s_read,
 };
 
+/* The schema version of an open database, or -1. */
+static int s_version(struct sq *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
 /* Brings the schema from its version to target, one migration per transaction. */
 static int s_migrate(struct sq *s, int target, const char *path)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    int version = s_version(s);
+    if (version < 0)
         return s_fail(s, "cannot read the schema version");
-    }
-    int version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
     if (version > STORE_SCHEMA_VERSION) {
         snprintf(s->err, sizeof s->err,
                  "%s has schema version %d, newer than this parley's %d: use a newer parley", path,
@@ -432,6 +439,42 @@ static int s_mkdirs(const char *dir, char *err, size_t errlen)
     }
 }
 
+/* Read-only: for queries and exports next to (or without) a running store. The file must
+ * exist and have this build's schema; nothing is created or migrated. */
+static void *s_open_ro(const char *path, char *err, size_t errlen)
+{
+    struct sq *s = pl_xcalloc(1, sizeof *s);
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path,
+                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        s_close(s);
+        return NULL;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    int v = s_version(s);
+    if (v != STORE_SCHEMA_VERSION) {
+        if (v == 0)
+            snprintf(err, errlen, "%s is not a parley database", path);
+        else if (v < 0)
+            snprintf(err, errlen, "cannot read %s: %s", path, sqlite3_errmsg(s->db));
+        else
+            snprintf(err, errlen, "%s has schema version %d, this parley reads %d (%s)", path, v,
+                     STORE_SCHEMA_VERSION,
+                     v < STORE_SCHEMA_VERSION ? "start parley-store once to migrate it"
+                                              : "use a newer parley");
+        s_close(s);
+        return NULL;
+    }
+    for (int q = 0; q < Q_COUNT_; q++)
+        if (sqlite3_prepare_v3(s->db, s_sql[q], -1, SQLITE_PREPARE_PERSISTENT, &s->st[q], NULL) !=
+            SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+            s_close(s);
+            return NULL;
+        }
+    return s;
+}
+
 static void *s_open_at(const char *path, int target, char *err, size_t errlen)
 {
     struct sq *s = pl_xcalloc(1, sizeof *s);
@@ -466,6 +509,9 @@ fail:
 void *store_sqlite_open(const struct store_db_config *cfg, const struct store_db_ops **ops,
                         char *err, size_t errlen)
 {
+    *ops = &s_ops;
+    if (cfg->read_only)
+        return s_open_ro(cfg->path, err, errlen);
     const char *dir = cfg->data_dir && *cfg->data_dir ? cfg->data_dir : ".";
     if (s_mkdirs(dir, err, errlen) != 0)
         return NULL;
@@ -474,7 +520,6 @@ void *store_sqlite_open(const struct store_db_config *cfg, const struct store_db
         snprintf(err, errlen, "data_dir is too long");
         return NULL;
     }
-    *ops = &s_ops;
     return s_open_at(path, STORE_SCHEMA_VERSION, err, errlen);
 }
 

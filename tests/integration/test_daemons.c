@@ -1255,6 +1255,18 @@ static void test_store_stores_merges_publishes_and_replays(void **state)
     s_send(ingest, &ev);
     s_expect_ok(ingest, a1, 1, 1);
     pl_mention_release(&mn);
+
+    /* The CLI: a query through the running store, an export straight from its database. */
+    char arg[300];
+    fx_endpoint(f, "replay", ep, sizeof ep);
+    snprintf(arg, sizeof arg, "--endpoint=%s", ep);
+    struct proc *cli = run_expect(f, 0, "parley", "query", arg, "--format=jsonl");
+    assert_contains("parley query's output", text(&cli->obuf), "\"seq\":2,");
+    assert_contains("parley query's output", text(&cli->obuf), "\"num_articles\":2");
+    snprintf(arg, sizeof arg, "--db=%s", f->dir);
+    cli = run_expect(f, 0, "parley", "export", "--format=csv", arg);
+    assert_contains("parley export's output", text(&cli->obuf), "seq,id,date,");
+    assert_contains("parley export's output", text(&cli->obuf), ",ARMGOV,ARM,");
     proc_signal(store, SIGTERM);
     assert_stops_cleanly(store);
 }

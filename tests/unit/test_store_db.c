@@ -526,6 +526,42 @@ static void test_refusals(void **state)
     f->db = fx_open(f);
 }
 
+/* Read-only (queries and exports): reads the store's file, refuses an older schema without
+ * touching it, and refuses a file that is not a parley database. */
+static void test_read_only(void **state)
+{
+    struct fx *f = *state;
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(&a), a.ev.id, "x1", "2024-03-03", "FRAGOV", "DEUGOV", "040", "Met.", 0.5);
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a, NOW1, &r);
+    store_ingest_result_release(&r);
+    batch_release(&a);
+    char path[128], err[512] = "";
+    snprintf(path, sizeof path, "%s/parley.db", f->dir);
+    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .read_only = true, .path = path};
+    struct store_db *ro = store_db_open(&cfg, err, sizeof err);
+    if (!ro)
+        fail_msg("read-only open: %s", err);
+    assert_int_equal(store_db_head(ro), 1);
+    assert_int_equal(query_n(ro, NULL), 1);
+    store_db_close(&ro);
+
+    snprintf(path, sizeof path, "%s/old.db", f->dir);
+    assert_int_equal(store_sqlite_migrate_file(path, 1, err, sizeof err), 0);
+    assert_null(store_db_open(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "migrate"));
+
+    snprintf(path, sizeof path, "%s/empty.db", f->dir);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "CREATE TABLE t (x)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_null(store_db_open(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "not a parley database"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +573,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
