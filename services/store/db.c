@@ -377,6 +377,8 @@ int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char 
 int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t max,
                    store_event_fn fn, void *arg, char *err, size_t errlen)
 {
+    if (after > INT64_MAX) /* the databases keep seqs as signed 64-bit numbers */
+        after = INT64_MAX;
     if (db->ops->read(db->h, true, after, f, max, fn, arg) != 0) {
         s_seterr(err, errlen, "cannot read the log: %s", db->ops->errmsg(db->h));
         return -1;
@@ -387,6 +389,8 @@ int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *
 int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t limit,
                    store_event_fn fn, void *arg, char *err, size_t errlen)
 {
+    if (after > INT64_MAX)
+        after = INT64_MAX;
     if (db->ops->read(db->h, false, after, f, limit, fn, arg) != 0) {
         s_seterr(err, errlen, "cannot query the events: %s", db->ops->errmsg(db->h));
         return -1;

@@ -1271,6 +1271,95 @@ static void test_store_stores_merges_publishes_and_replays(void **state)
     assert_stops_cleanly(store);
 }
 
+/* Waits until the child's stdout holds needle. */
+static bool proc_wait_out(struct proc *p, const char *needle, int timeout_ms)
+{
+    int64_t deadline = pl_now_ms() + timeout_ms;
+    for (;;) {
+        if (strstr(text(&p->obuf), needle))
+            return true;
+        int64_t left = deadline - pl_now_ms();
+        if (left <= 0 || (p->out < 0 && p->err < 0))
+            return false;
+        proc_pump(p, (int)(left < 100 ? left : 100));
+    }
+}
+
+/* How often needle occurs in hay. */
+static int s_count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void s_store_one(void *ingest, const char *art, const char *sentence, uint64_t seq)
+{
+    struct pl_msg ev;
+    struct pl_mention mn;
+    s_events_msg(&ev, &mn, art, sentence);
+    free(mn.c.cameo);
+    mn.c.cameo = pl_xstrdup(seq % 2 ? "043" : "042"); /* a new event each time */
+    free(mn.c.date);
+    char date[16];
+    snprintf(date, sizeof date, "2024-01-%02u", (unsigned)(seq % 28) + 1);
+    mn.c.date = pl_xstrdup(date);
+    s_send(ingest, &ev);
+    s_expect_ok(ingest, art, seq, 1);
+    pl_mention_release(&mn);
+}
+
+/* parley tail follows the store across a restart and resumes from its state file without
+ * showing anything twice or missing anything. */
+static void test_tail_survives_store_restart_and_resumes_from_state(void **state)
+{
+    struct fx *f = *state;
+    char ep[256], live[300], rep[300], st[300], path[256];
+    fx_write_configs(f);
+    struct proc *store = s_start_store(f);
+    fx_endpoint(f, "ingest", ep, sizeof ep);
+    void *ingest = s_client(f, ZMQ_DEALER, ep);
+    fx_endpoint(f, "live", ep, sizeof ep);
+    snprintf(live, sizeof live, "--live=%s", ep);
+    fx_endpoint(f, "replay", ep, sizeof ep);
+    snprintf(rep, sizeof rep, "--endpoint=%s", ep);
+    fx_path(f, "tail.seq", path, sizeof path);
+    snprintf(st, sizeof st, "--state=%s", path);
+
+    s_store_one(ingest, "000000000000000000000000000000b1", "One.", 1);
+    struct proc *tail = proc_start(f, "parley", "tail", "--from-start", "--format=jsonl", live, rep,
+                                   st, (const char *)NULL);
+    if (!proc_wait_out(tail, "\"seq\":1,", READY_TIMEOUT_MS))
+        fail_msg("tail did not show seq 1: %s", text(&tail->ebuf));
+    s_store_one(ingest, "000000000000000000000000000000b2", "Two.", 2);
+    if (!proc_wait_out(tail, "\"seq\":2,", READY_TIMEOUT_MS))
+        fail_msg("tail did not show seq 2 live: %s", text(&tail->ebuf));
+
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+    store = s_start_store(f);
+    s_store_one(ingest, "000000000000000000000000000000b3", "Three.", 3);
+    if (!proc_wait_out(tail, "\"seq\":3,", 4 * READY_TIMEOUT_MS))
+        fail_msg("tail did not show seq 3 after the store restarted: %s", text(&tail->ebuf));
+    proc_signal(tail, SIGTERM);
+    assert_stops_cleanly(tail);
+    assert_int_equal(s_count(text(&tail->obuf), "\"seq\":"), 3);
+
+    /* While the tail is down: seq 4. The restarted tail shows it, and only it. */
+    s_store_one(ingest, "000000000000000000000000000000b4", "Four.", 4);
+    tail = proc_start(f, "parley", "tail", "--from-start", "--format=jsonl", live, rep, st,
+                      (const char *)NULL);
+    if (!proc_wait_out(tail, "\"seq\":4,", READY_TIMEOUT_MS))
+        fail_msg("the restarted tail did not show seq 4: %s", text(&tail->ebuf));
+    proc_pump(tail, 300);
+    proc_signal(tail, SIGTERM);
+    assert_stops_cleanly(tail);
+    assert_int_equal(s_count(text(&tail->obuf), "\"seq\":"), 1);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -1301,6 +1390,7 @@ int main(void)
         T(test_extractor_hands_a_store_refusal_back_with_nack),
         T(test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease),
         T(test_store_stores_merges_publishes_and_replays),
+        T(test_tail_survives_store_restart_and_resumes_from_state),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

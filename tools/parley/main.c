@@ -27,7 +27,7 @@ static const struct command commands[] = {
     {"up", "up [--extractors N] [--data DIR] [--once] [PATH|URL ...]",
      "run the whole pipeline locally and show events as they arrive", s_not_built},
     {"tail", "tail [--since N | --from-start] [--actor CODE] [--country ISO3] [--cameo PREFIX]",
-     "follow the live event stream, resumably", s_not_built},
+     "follow the live event stream, resumably", cmd_tail},
     {"query", "query [filters] [--endpoint EP | --db PATH]", "search stored events", cmd_query},
     {"export", "export --format jsonl|csv [--gdelt]", "export stored events", cmd_export},
     {"extract", "extract [--dict DIR] FILE...|-",
