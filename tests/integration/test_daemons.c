@@ -1360,6 +1360,71 @@ static void test_tail_survives_store_restart_and_resumes_from_state(void **state
     assert_stops_cleanly(store);
 }
 
+/* A subscriber stopped while the store publishes a burst far past PUB's high-water mark
+ * loses messages on the live stream; parley tail notices the gap and fills it from replay,
+ * showing every event exactly once. */
+static void test_tail_fills_what_pub_dropped_for_a_slow_subscriber(void **state)
+{
+    struct fx *f = *state;
+    char ep[256], live[300], rep[300], cfg[256];
+    fx_write_configs(f);
+    fx_path(f, "store.cfg", cfg, sizeof cfg);
+    FILE *fp = fopen(cfg, "a");
+    assert_non_null(fp);
+    fprintf(fp, "zmq = { sndhwm = 10; };\n");
+    assert_int_equal(fclose(fp), 0);
+    struct proc *store = s_start_store(f);
+    fx_endpoint(f, "ingest", ep, sizeof ep);
+    void *ingest = s_client(f, ZMQ_DEALER, ep);
+    fx_endpoint(f, "live", ep, sizeof ep);
+    snprintf(live, sizeof live, "--live=%s", ep);
+    fx_endpoint(f, "replay", ep, sizeof ep);
+    snprintf(rep, sizeof rep, "--endpoint=%s", ep);
+    s_store_one(ingest, "000000000000000000000000000000c1", "First.", 1);
+    struct proc *tail =
+        proc_start(f, "parley", "tail", "--from-start", "--format=jsonl", live, rep, NULL);
+    if (!proc_wait_out(tail, "\"seq\":1,", READY_TIMEOUT_MS))
+        fail_msg("tail did not show seq 1: %s", text(&tail->ebuf));
+
+    /* Stop the subscriber; one batch creates 3000 events, published in one burst. */
+    proc_signal(tail, SIGSTOP);
+    enum { N = 3000 };
+    static const char art[] = "000000000000000000000000000000c2";
+    struct pl_mention *ms = pl_xcalloc(N, sizeof *ms);
+    struct pl_msg ev;
+    for (int i = 0; i < N; i++) {
+        char sentence[64];
+        snprintf(sentence, sizeof sentence, "Sentence %d.", i);
+        s_events_msg(&ev, &ms[i], art, sentence);
+        char date[16];
+        snprintf(date, sizeof date, "20%02d-%02d-%02d", 10 + i / 336, 1 + (i / 28) % 12,
+                 1 + i % 28);
+        free(ms[i].c.date);
+        ms[i].c.date = pl_xstrdup(date);
+    }
+    ev.u.events.mentions = ms;
+    ev.u.events.n_mentions = N;
+    s_send(ingest, &ev);
+    s_expect_ok(ingest, art, 2, N);
+    for (int i = 0; i < N; i++)
+        pl_mention_release(&ms[i]);
+    free(ms);
+    proc_signal(tail, SIGCONT);
+    char last[32];
+    snprintf(last, sizeof last, "\"seq\":%d,", N + 1);
+    if (!proc_wait_out(tail, last, 4 * READY_TIMEOUT_MS))
+        fail_msg("tail did not reach seq %d: %s", N + 1, text(&tail->ebuf));
+    proc_pump(tail, 300);
+    proc_signal(tail, SIGTERM);
+    assert_stops_cleanly(tail);
+    assert_int_equal(s_count(text(&tail->obuf), "\"seq\":"), N + 1);
+    /* and the live stream did drop some: the tail had to fill a gap */
+    assert_contains("the tail's summary", text(&tail->ebuf), "events shown");
+    assert_true(strstr(text(&tail->ebuf), " 0 gaps filled") == NULL);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -1391,6 +1456,7 @@ int main(void)
         T(test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease),
         T(test_store_stores_merges_publishes_and_replays),
         T(test_tail_survives_store_restart_and_resumes_from_state),
+        T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
