@@ -1381,8 +1381,8 @@ static void test_tail_fills_what_pub_dropped_for_a_slow_subscriber(void **state)
     fx_endpoint(f, "replay", ep, sizeof ep);
     snprintf(rep, sizeof rep, "--endpoint=%s", ep);
     s_store_one(ingest, "000000000000000000000000000000c1", "First.", 1);
-    struct proc *tail =
-        proc_start(f, "parley", "tail", "--from-start", "--format=jsonl", live, rep, NULL);
+    struct proc *tail = proc_start(f, "parley", "tail", "--from-start", "--format=jsonl", live, rep,
+                                   (const char *)NULL);
     if (!proc_wait_out(tail, "\"seq\":1,", READY_TIMEOUT_MS))
         fail_msg("tail did not show seq 1: %s", text(&tail->ebuf));
 
