@@ -27,6 +27,7 @@ libconfig-dev      configuration files (libconfig)
 libcmocka-dev      unit tests (cmocka)
 libsodium-dev      BLAKE2b ids and CURVE keys (libsodium)
 libsqlite3-dev     embedded store and outbox (SQLite)
+libpq-dev          the store's PostgreSQL backend (libpq)
 libutf8proc-dev    Unicode normalisation for matching names (utf8proc)
 python3            scoring the seed extraction against the gold events
 "
@@ -45,7 +46,7 @@ done
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
     # Not Debian: accept what is there if the build can find it.
     if command -v pkg-config >/dev/null 2>&1 &&
-        pkg-config --exists libzmq msgpack libconfig cmocka libsodium sqlite3 &&
+        pkg-config --exists libzmq msgpack libconfig cmocka libsodium sqlite3 libpq &&
         command -v cmake >/dev/null 2>&1 && command -v cc >/dev/null 2>&1; then
         exit 0
     fi
@@ -53,7 +54,7 @@ if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>
 install-deps: this system has no apt-get; install these by hand, then run make again:
 $(printf '%s\n' "$PACKAGES" | awk 'NF { printf "  %-16s %s\n", $1, substr($0, index($0, $2)) }')
   (names are Debian's; on Fedora, for example: zeromq-devel msgpack-devel
-   libconfig-devel libcmocka-devel libsodium-devel sqlite-devel)
+   libconfig-devel libcmocka-devel libsodium-devel sqlite-devel libpq-devel)
 MSG
     exit 69
 fi

@@ -85,9 +85,11 @@ static void s_prefix(struct pl_buf *sql, struct store_sql_params *p, const char 
     size_t n = strlen(hi);
     if (n)
         hi[n - 1]++;
-    pl_buf_printf(sql, "(%s >= ", col);
+    /* PostgreSQL compares text by the database's locale unless told otherwise. */
+    const char *c = dollar ? " COLLATE \"C\"" : "";
+    pl_buf_printf(sql, "(%s%s >= ", col, c);
     s_ph(sql, p, prefix, dollar, first);
-    pl_buf_printf(sql, " AND %s < ", col);
+    pl_buf_printf(sql, " AND %s%s < ", col, c);
     s_ph(sql, p, hi, dollar, first);
     pl_buf_putc(sql, ')');
 }
@@ -99,12 +101,13 @@ void store_sql_filter(const struct pl_filter *f, struct pl_buf *sql, struct stor
     if (!f)
         return;
     if (f->from) {
-        pl_buf_puts(sql, " AND e.date >= ");
+        pl_buf_printf(sql, " AND e.date%s >= ", dollar ? " COLLATE \"C\"" : "");
         s_ph(sql, p, f->from, dollar, first);
     }
     if (f->to) {
         /* "to" 2023-10 includes 2023-10-31: compare the date cut to the length of "to". */
-        pl_buf_printf(sql, " AND substr(e.date, 1, %zu) <= ", strlen(f->to));
+        pl_buf_printf(sql, " AND substr(e.date, 1, %zu)%s <= ", strlen(f->to),
+                      dollar ? " COLLATE \"C\"" : "");
         s_ph(sql, p, f->to, dollar, first);
     }
     if (f->actor) {

@@ -172,6 +172,13 @@ int main(int argc, char **argv)
     char err[512], dirbuf[256];
     snprintf(dirbuf, sizeof dirbuf, "%s", dir);
     struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = dirbuf};
+    /* PARLEY_TEST_PG (set by tests/pg_store.sh): the same run on PostgreSQL. */
+    char *pg = getenv("PARLEY_TEST_PG");
+    static char postgres[] = "postgres";
+    if (pg && *pg) {
+        cfg.backend = postgres;
+        cfg.conninfo = pg;
+    }
     struct store_db *db = store_db_open(&cfg, err, sizeof err);
     if (!db) {
         fprintf(stderr, "bench_store: %s\n", err);
@@ -258,11 +265,11 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     unsigned long mentions = articles * per;
-    printf("backend=sqlite group=%lu transactions=%lu articles=%lu mentions=%lu "
+    printf("backend=%s group=%lu transactions=%lu articles=%lu mentions=%lu "
            "events_versions=%llu events=%lu "
            "ingest_s=%.2f mentions_per_s=%.0f articles_per_s=%.0f replay_events_per_s=%.0f "
            "query_events_per_s=%.0f event_bytes=%.0f peak_rss_mb=%.1f\n",
-           group, groups, articles, mentions, (unsigned long long)head, q.n, ingest_s,
+           cfg.backend, group, groups, articles, mentions, (unsigned long long)head, q.n, ingest_s,
            (double)mentions / ingest_s, (double)articles / ingest_s, (double)rep.n / replay_s,
            (double)q.n / query_s, rep.n ? (double)rep.bytes / (double)rep.n : 0.0,
            (double)ru.ru_maxrss / 1024.0);

@@ -64,16 +64,24 @@ cat "$tmp.md"
 # transaction and in group commits of 64, then replay and query of everything stored.
 sbin="$build/tests/bench/bench_store"
 store_rows=""
+row() {
+    store_rows="$store_rows$(printf '| %s | %s | %s | %s | **%s** | %s | %s | %s | %s B | %s MB |' \
+        "$(field "$1" backend)" "$(field "$1" group)" "$(field "$1" articles)" \
+        "$(field "$1" mentions)" "$(field "$1" mentions_per_s)" "$(field "$1" articles_per_s)" \
+        "$(field "$1" replay_events_per_s)" "$(field "$1" query_events_per_s)" \
+        "$(field "$1" event_bytes)" "$(field "$1" peak_rss_mb)")
+"
+}
 for g in 1 64; do
     line=$("$sbin" --articles 10000 --mentions 10 --group "$g")
     echo "$line"
-    store_rows="$store_rows$(printf '| sqlite | %s | %s | %s | **%s** | %s | %s | %s | %s B | %s MB |' \
-        "$(field "$line" group)" "$(field "$line" articles)" "$(field "$line" mentions)" \
-        "$(field "$line" mentions_per_s)" "$(field "$line" articles_per_s)" \
-        "$(field "$line" replay_events_per_s)" "$(field "$line" query_events_per_s)" \
-        "$(field "$line" event_bytes)" "$(field "$line" peak_rss_mb)")
-"
+    row "$line"
 done
+# PostgreSQL: a throwaway local server (tests/pg_store.sh), skipped when none can be had.
+if line=$(sh "$top/tests/pg_store.sh" "$sbin" --articles 3000 --mentions 10 --group 64); then
+    echo "$line"
+    row "$line"
+fi
 {
     echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
     echo

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -26,10 +27,40 @@ struct fx {
     struct store_db *db;
 };
 
+/* PARLEY_TEST_PG: a libpq connection string; the tests that are not about SQLite files then
+ * run against that PostgreSQL database, emptied before each test (pg_store.sh sets it). */
+static char *g_pg;
+
+/* Empties the PostgreSQL database: the tests start from nothing, as with a new folder. */
+static void pg_reset(void)
+{
+    PGconn *c = PQconnectdb(g_pg);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("PostgreSQL: %s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA public CASCADE;"
+                            " CREATE SCHEMA public");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("PostgreSQL reset: %s", PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* Skips a test that is about SQLite files when the suite runs on PostgreSQL. */
+#define SQLITE_ONLY()                                                                              \
+    do {                                                                                           \
+        if (g_pg)                                                                                  \
+            skip();                                                                                \
+    } while (0)
+
 static struct store_db *fx_open(struct fx *f)
 {
     char err[512] = "";
     struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = f->dir};
+    static char postgres[] = "postgres";
+    if (g_pg) {
+        cfg.backend = postgres;
+        cfg.conninfo = g_pg;
+    }
     struct store_db *db = store_db_open(&cfg, err, sizeof err);
     if (!db)
         fail_msg("open: %s", err);
@@ -44,6 +75,8 @@ static int setup(void **state)
         free(f);
         return -1;
     }
+    if (g_pg)
+        pg_reset();
     f->db = fx_open(f);
     *state = f;
     return 0;
@@ -415,6 +448,7 @@ static void test_filters(void **state)
  * become the log, and ingest continues after the old head. */
 static void test_migration_from_v1(void **state)
 {
+    SQLITE_ONLY();
     struct fx *f = *state;
     store_db_close(&f->db);
     char dir[96];
@@ -495,6 +529,7 @@ static void test_migration_from_v1(void **state)
  * with a message that says so. */
 static void test_refusals(void **state)
 {
+    SQLITE_ONLY();
     struct fx *f = *state;
     store_db_close(&f->db);
     char path[128], err[512] = "";
@@ -530,6 +565,7 @@ static void test_refusals(void **state)
  * touching it, and refuses a file that is not a parley database. */
 static void test_read_only(void **state)
 {
+    SQLITE_ONLY();
     struct fx *f = *state;
     struct batch a;
     batch_init(&a, "0000000000000000000000000000aaa1", "x1");
@@ -562,8 +598,30 @@ static void test_read_only(void **state)
     assert_non_null(strstr(err, "not a parley database"));
 }
 
+/* PostgreSQL: a database has one writer; a second store is refused while the first runs. */
+static void test_pg_one_writer(void **state)
+{
+    struct fx *f = *state;
+    if (!g_pg)
+        skip();
+    char err[512] = "";
+    struct store_db_config cfg = {.backend = (char[]){"postgres"}, .conninfo = g_pg};
+    assert_null(store_db_open(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "another parley-store"));
+    store_db_close(&f->db);
+    struct store_db *db = store_db_open(&cfg, err, sizeof err);
+    if (!db)
+        fail_msg("after the first closed: %s", err);
+    f->db = db;
+}
+
 int main(void)
 {
+    g_pg = getenv("PARLEY_TEST_PG");
+    if (g_pg && !*g_pg)
+        g_pg = NULL;
+    if (g_pg)
+        fprintf(stderr, "test_store_db: on PostgreSQL (%s)\n", g_pg);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_merge_across_articles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_batch, setup, teardown),
@@ -574,6 +632,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_one_writer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
