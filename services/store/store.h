@@ -1,9 +1,10 @@
 /* store.h - parley-store: persists mentions, merges them into events, republishes them.
  *
  * One thread, one poll loop, three sockets:
- *   - ingest (ROUTER): EVENTS from extractors. Each batch is stored in one transaction
- *     (db.h) and answered with OK (first_seq, count) only after it commits; a batch that
- *     cannot be stored is answered with ERR and a reason, and the store carries on.
+ *   - ingest (ROUTER): EVENTS from extractors. The batches that arrive together are stored
+ *     in one transaction (group commit), each atomically in its own savepoint (db.h), and
+ *     each is answered with OK (first_seq, count) only after the commit; a batch that cannot
+ *     be stored is answered with ERR and a reason, and the store carries on.
  *   - live (PUB): after each commit, every event the batch created or changed, as a topic
  *     frame ("ev.<root>.<source country>.<target country>.") and the encoded event with its
  *     seq; a heartbeat ("HB" with the head seq) every live.heartbeat_ms.
