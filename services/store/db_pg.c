@@ -31,15 +31,15 @@ static const char *const s_prep[][2] = {
                     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"},
     {"mention_put", "INSERT INTO mentions (id, article_id, xv, event_id, body)"
                     " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"},
-    {"event_get", "SELECT body FROM events WHERE id = $1"},
+    {"event_get", "SELECT l.body FROM events e JOIN log l ON l.seq = e.seq WHERE e.id = $1"},
     {"event_article_put", "INSERT INTO event_articles (event_id, article_id) VALUES ($1, $2)"
                           " ON CONFLICT DO NOTHING"},
     {"event_insert", "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
                      " tgt_country, cameo, loc_country, num_articles, num_mentions, first_seen,"
-                     " last_seen, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                     " $12, $13, $14)"},
+                     " last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+                     " $13)"},
     {"event_update", "UPDATE events SET seq = $2, num_articles = $3, num_mentions = $4,"
-                     " last_seen = $5, body = $6 WHERE id = $1"},
+                     " last_seen = $5 WHERE id = $1"},
     {"event_loc", "UPDATE events SET loc_country = $2 WHERE id = $1"},
     {"log_put", "INSERT INTO log (seq, event_id, body) VALUES ($1, $2, $3)"},
     {"head", "SELECT COALESCE(MAX(seq), 0) FROM log"},
@@ -264,13 +264,12 @@ static int s_event_put(void *h, const struct pl_event *e, bool is_new, bool new_
                            na,
                            nm,
                            e->first_seen,
-                           e->last_seen,
-                           NULL};
-        if (s_cmd(h, "event_insert", 14, v, 13, body, len, NULL) != 0)
+                           e->last_seen};
+        if (s_cmd(h, "event_insert", 13, v, -1, NULL, 0, NULL) != 0)
             return -1;
     } else {
-        const char *v[] = {e->id, seq, na, nm, e->last_seen, NULL};
-        if (s_cmd(h, "event_update", 6, v, 5, body, len, NULL) != 0)
+        const char *v[] = {e->id, seq, na, nm, e->last_seen};
+        if (s_cmd(h, "event_update", 5, v, -1, NULL, 0, NULL) != 0)
             return -1;
         if (new_location) {
             const char *w[] = {e->id, c->location.country};
@@ -305,7 +304,8 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
         pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
                           " WHERE l.seq > $1");
     else
-        pl_buf_puts(&sql, "SELECT e.seq, e.body FROM events e WHERE e.seq > $1");
+        pl_buf_puts(&sql, "SELECT e.seq, l.body FROM events e JOIN log l ON l.seq = e.seq"
+                          " WHERE e.seq > $1");
     store_sql_filter(f, &sql, &prm, true, 2);
     pl_buf_printf(&sql, " ORDER BY %s LIMIT %u", from_log && filtered ? "l.seq" : "e.seq", max);
     char a[24];

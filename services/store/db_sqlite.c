@@ -41,16 +41,16 @@ static const char *const s_sql[Q_COUNT_] = {
                       " stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_MENTION_PUT] = "INSERT OR IGNORE INTO mentions (id, article_id, xv, event_id, body)"
                       " VALUES (?1, ?2, ?3, ?4, ?5)",
-    [Q_EVENT_GET] = "SELECT body FROM events WHERE id = ?1",
+    [Q_EVENT_GET] = "SELECT l.body FROM events e JOIN log l ON l.seq = e.seq WHERE e.id = ?1",
     [Q_EVENT_ARTICLE_PUT] = "INSERT OR IGNORE INTO event_articles (event_id, article_id)"
                             " VALUES (?1, ?2)",
     [Q_EVENT_PUT] = "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
                     " tgt_country, cameo, loc_country, num_articles, num_mentions, first_seen,"
-                    " last_seen, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                    " ?12, ?13, ?14)",
+                    " last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+                    " ?13)",
     /* Only the columns a merge changes: the other indexes are left alone. */
     [Q_EVENT_UPDATE] = "UPDATE events SET seq = ?2, num_articles = ?3, num_mentions = ?4,"
-                       " last_seen = ?5, body = ?6 WHERE id = ?1",
+                       " last_seen = ?5 WHERE id = ?1",
     [Q_EVENT_LOC] = "UPDATE events SET loc_country = ?2 WHERE id = ?1",
     [Q_LOG_PUT] = "INSERT INTO log (seq, event_id, body) VALUES (?1, ?2, ?3)",
     [Q_HEAD] = "SELECT COALESCE(MAX(seq), 0) FROM log",
@@ -280,7 +280,6 @@ static int s_event_put(void *h, const struct pl_event *e, bool is_new, bool new_
         sqlite3_bind_int64(st, 11, e->num_mentions);
         s_text(st, 12, e->first_seen);
         s_text(st, 13, e->last_seen);
-        sqlite3_bind_blob64(st, 14, body, len, SQLITE_STATIC);
         if (s_done(s, st, "event insert") != 0)
             return -1;
     } else {
@@ -290,7 +289,6 @@ static int s_event_put(void *h, const struct pl_event *e, bool is_new, bool new_
         sqlite3_bind_int64(st, 3, e->num_articles);
         sqlite3_bind_int64(st, 4, e->num_mentions);
         s_text(st, 5, e->last_seen);
-        sqlite3_bind_blob64(st, 6, body, len, SQLITE_STATIC);
         if (s_done(s, st, "event update") != 0)
             return -1;
         if (new_location) {
@@ -321,10 +319,11 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
         pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
                           " WHERE l.seq > ?");
     else
-        pl_buf_puts(&sql, "SELECT e.seq, e.body FROM events e WHERE e.seq > ?");
+        pl_buf_puts(&sql, "SELECT e.seq, l.body FROM events e JOIN log l ON l.seq = e.seq"
+                          " WHERE e.seq > ?");
     store_sql_filter(f, &sql, &p, false, 0);
-    pl_buf_printf(&sql, " ORDER BY %s LIMIT %u", from_log && store_filter_any(f) ? "l.seq" : "seq",
-                  max);
+    pl_buf_printf(&sql, " ORDER BY %s LIMIT %u",
+                  from_log && store_filter_any(f) ? "l.seq" : (from_log ? "seq" : "e.seq"), max);
     sqlite3_stmt *st = NULL;
     int rc = -1;
     if (sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL) != SQLITE_OK) {
