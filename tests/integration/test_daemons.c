@@ -1425,6 +1425,74 @@ static void test_tail_fills_what_pub_dropped_for_a_slow_subscriber(void **state)
     assert_stops_cleanly(store);
 }
 
+/* The real extractor's mentions are what the real store takes: TASK -> EVENTS -> the store's
+ * OK -> DONE, and the event is then in the store's replay. */
+static void test_extractor_and_store_code_an_article_end_to_end(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], work[256], ingest[256], ep[256], peer[256];
+    size_t plen;
+    fx_write_configs(f);
+    struct proc *store = s_start_store(f);
+    fx_endpoint(f, "work", work, sizeof work);
+    fx_endpoint(f, "ingest", ingest, sizeof ingest);
+    f->zsock = s_router(f, work);
+    fx_path(f, "extractor.cfg", cfg, sizeof cfg);
+    write_file(cfg, "work = { connect = \"%s\"; credit = 1; };\ningest = { connect = \"%s\"; };\n",
+               work, ingest);
+    struct proc *x = proc_start(f, "parley-extractor", "-c", cfg, (const char *)NULL);
+    assert_logs(x, " ready", READY_TIMEOUT_MS);
+    struct pl_msg m;
+    s_expect(f->zsock, PL_CMD_READY, &m, peer, &plen);
+    pl_msg_release(&m);
+
+    struct pl_msg task = {.cmd = PL_CMD_TASK};
+    char text[] = "Armenian Foreign Minister Ararat Mirzoyan met Azerbaijani Foreign Minister "
+                  "Jeyhun Bayramov in Moscow on Monday.";
+    char published[] = "2023-05-24T09:00:00Z", fetched[] = "2023-05-24T09:05:00Z";
+    task.u.task.id = g_article_id;
+    task.u.task.attempt = 1;
+    task.u.task.lease_ms = 30000;
+    task.u.task.article.id = g_article_id;
+    task.u.task.article.text = text;
+    task.u.task.article.published = published;
+    task.u.task.article.fetched_at = fetched;
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    assert_int_equal(pl_msg_send(f->zsock, peer, plen, &task, &scratch, 0), 0);
+    pl_buf_release(&scratch);
+    s_expect(f->zsock, PL_CMD_DONE, &m, peer, &plen);
+    assert_string_equal(m.u.done.id, g_article_id);
+    pl_msg_release(&m);
+
+    fx_endpoint(f, "replay", ep, sizeof ep);
+    void *replay = s_client(f, ZMQ_DEALER, ep);
+    struct pl_msg q = {.cmd = PL_CMD_QUERY};
+    q.u.query.filter.actor = (char[]){"ARMGOV"};
+    q.u.query.limit = 10;
+    s_send(replay, &q);
+    s_recv(replay, PL_CMD_BATCH, &m);
+    assert_true(m.u.batch.n_events >= 1);
+    const struct pl_event *e = &m.u.batch.events[0];
+    assert_string_equal(e->c.source.code, "ARMGOV");
+    assert_string_equal(e->c.target.code, "AZEGOV");
+    assert_string_equal(e->c.date, "2023-05-22");
+    assert_string_equal(e->c.location.name, "Moscow");
+    assert_string_equal(e->articles[0].id, g_article_id);
+    pl_msg_release(&m);
+    s_recv(replay, PL_CMD_END, &m);
+    pl_msg_release(&m);
+
+    proc_signal(x, SIGTERM);
+    assert_stops_cleanly(x);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+    char line[4096];
+    proc_line(store, " stopped ", line, sizeof line);
+    assert_contains("the store's stopped line", line, " batches=1 ");
+    assert_contains("the store's stopped line", line, " refused=0 ");
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -1457,6 +1525,7 @@ int main(void)
         T(test_store_stores_merges_publishes_and_replays),
         T(test_tail_survives_store_restart_and_resumes_from_state),
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),
+        T(test_extractor_and_store_code_an_article_end_to_end),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
