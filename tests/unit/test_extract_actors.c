@@ -19,72 +19,11 @@
 #include <string.h>
 
 #include "extract.h"
+#include "extract_test_util.h"
 
 #define TUE_2023_10_24 "2023-10-24T09:00:00Z"
 
-static struct lexicon *g_lex;
-
 /* ---- helpers ----------------------------------------------------------------------------- */
-
-/* Codes text as an article published at published (NULL: unknown), fetched 2026-01-01. */
-static void extract(const char *text, const char *published, struct extract_result *r)
-{
-    char id[] = "0123456789abcdef";
-    char fetched[] = "2026-01-01T00:00:00Z";
-    char *pub = published ? strdup(published) : NULL;
-    char *txt = strdup(text);
-    assert_non_null(txt);
-    struct pl_article a = {.id = id, .fetched_at = fetched, .published = pub, .text = txt};
-    char why[256] = "";
-    int rc = extract_article(g_lex, &a, "parley-test", r, why, sizeof why);
-    free(pub);
-    free(txt);
-    if (rc != 0)
-        print_error("extract_article: %s\n", why);
-    assert_int_equal(rc, 0);
-}
-
-static const char *target_code(const struct pl_mention *m)
-{
-    return m->c.has_target ? m->c.target.code : "";
-}
-
-static void print_mentions(const struct extract_result *r)
-{
-    print_error("%zu mention(s):\n", r->n);
-    for (size_t i = 0; i < r->n; i++) {
-        const struct pl_coding *c = &r->mentions[i].c;
-        print_error("  %s %s %s %s\n", c->date ? c->date : "-", c->source.code, c->cameo,
-                    target_code(&r->mentions[i]));
-    }
-}
-
-/* The mention src cameo tgt; with mutual, tgt cameo src counts too. NULL when absent. */
-static const struct pl_mention *find(const struct extract_result *r, const char *src,
-                                     const char *cameo, const char *tgt, bool mutual)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        const struct pl_mention *m = &r->mentions[i];
-        if (strcmp(m->c.cameo, cameo) != 0)
-            continue;
-        const char *s = m->c.source.code, *t = target_code(m);
-        if ((!strcmp(s, src) && !strcmp(t, tgt)) || (mutual && !strcmp(s, tgt) && !strcmp(t, src)))
-            return m;
-    }
-    return NULL;
-}
-
-static const struct pl_mention *expect_event(const struct extract_result *r, const char *src,
-                                             const char *cameo, const char *tgt, bool mutual)
-{
-    const struct pl_mention *m = find(r, src, cameo, tgt, mutual);
-    if (!m) {
-        print_error("expected %s %s %s\n", src, cameo, tgt);
-        print_mentions(r);
-    }
-    assert_non_null(m);
-    return m;
-}
 
 /* True when some actor of some mention has that country. */
 static bool any_actor_of(const struct extract_result *r, const char *country)
@@ -414,20 +353,6 @@ static void test_person_between_two_roles_is_an_elite(void **state)
     assert_string_equal(m->c.date, "2022-06-06");
     assert_null(find(&r, "IRN", "040", "ARMGOV", true));
     extract_result_release(&r);
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    g_lex = lexicon_load(PARLEY_DATA_DIR);
-    return g_lex ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    lexicon_destroy(&g_lex);
-    return 0;
 }
 
 int main(void)

@@ -18,10 +18,9 @@
 
 #include "doc.h"
 #include "extract.h"
+#include "extract_test_util.h"
 
 #define TUE_2023_10_24 "2023-10-24T09:00:00Z"
-
-static struct lexicon *g_lex;
 
 /* A scraped page: markdown heading, outlet line, image and caption, byline, body with links,
  * entities and typographic quotes, then credits, prompts, comments and a related list. */
@@ -103,23 +102,6 @@ static void expect_blank(const struct doc *d, size_t a, size_t b)
             print_error("byte %zu is '%c', not blank\n", i, d->clean[i]);
         assert_int_equal(d->clean[i], ' ');
     }
-}
-
-static void extract(const char *text, const char *published, struct extract_result *r)
-{
-    char id[] = "0123456789abcdef";
-    char fetched[] = "2026-01-01T00:00:00Z";
-    char *pub = published ? strdup(published) : NULL;
-    char *txt = strdup(text);
-    assert_non_null(txt);
-    struct pl_article a = {.id = id, .fetched_at = fetched, .published = pub, .text = txt};
-    char why[256] = "";
-    int rc = extract_article(g_lex, &a, "parley-test", r, why, sizeof why);
-    free(pub);
-    free(txt);
-    if (rc != 0)
-        print_error("extract_article: %s\n", why);
-    assert_int_equal(rc, 0);
 }
 
 static bool has_actor_of(const struct extract_result *r, const char *country)
@@ -386,20 +368,6 @@ static void test_related_links_list_is_not_read(void **state)
     assert_false(has_actor_of(&r, "TUR"));
     assert_int_equal(r.dropped_paragraphs, 3);
     extract_result_release(&r);
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    g_lex = lexicon_load(PARLEY_DATA_DIR);
-    return g_lex ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    lexicon_destroy(&g_lex);
-    return 0;
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "extract.h"
+#include "extract_test_util.h"
 #include "lexicon.h"
 #include "xctx.h"
 
@@ -24,7 +25,6 @@
 #define FETCHED        "2026-01-01T00:00:00Z"
 
 /* Loaded once by the group setup (loading takes a noticeable fraction of a second). */
-static struct lexicon *g_lex;
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
@@ -445,21 +445,6 @@ static void run_date_case(void **state)
                     c->published ? c->published : "unknown", c->expect, got);
     assert_string_equal(got, c->expect);
     xctx_destroy(&x);
-}
-
-static int group_setup(void **state)
-{
-    g_lex = lexicon_load(PARLEY_DATA_DIR);
-    /* state stays NULL so that each table test receives its own row as initial state */
-    *state = NULL;
-    return g_lex ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    lexicon_destroy(&g_lex);
-    return 0;
 }
 
 static const struct CMUnitTest g_fixed[] = {

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "extract.h"
+#include "extract_test_util.h"
 
 /* The Phoenix dictionaries, next to the repository (absent on some machines). */
 #define ANCHORS_DIR PARLEY_DATA_DIR "/../../shared/anchors/petrarch2"
@@ -203,52 +204,9 @@ static void dict_destroy(struct dict *d)
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 /* Codes text with g_dict's lexicon as an article published at published. */
-static void extract(const char *text, const char *published, struct extract_result *r)
+static void extract_dict(const char *text, const char *published, struct extract_result *r)
 {
-    char id[] = "0123456789abcdef";
-    char fetched[] = "2026-01-01T00:00:00Z";
-    char *pub = strdup(published);
-    char *txt = strdup(text);
-    assert_non_null(pub);
-    assert_non_null(txt);
-    struct pl_article a = {.id = id, .fetched_at = fetched, .published = pub, .text = txt};
-    char why[256] = "";
-    int rc = extract_article(g_dict.lex, &a, "parley-test", r, why, sizeof why);
-    free(pub);
-    free(txt);
-    if (rc != 0)
-        print_error("extract_article: %s\n", why);
-    assert_int_equal(rc, 0);
-}
-
-static const char *target_code(const struct pl_mention *m)
-{
-    return m->c.has_target ? m->c.target.code : "";
-}
-
-static void print_mentions(const struct extract_result *r)
-{
-    print_error("%zu mention(s):\n", r->n);
-    for (size_t i = 0; i < r->n; i++) {
-        const struct pl_coding *c = &r->mentions[i].c;
-        print_error("  %s %s %s %s\n", c->date ? c->date : "-", c->source.code, c->cameo,
-                    target_code(&r->mentions[i]));
-    }
-}
-
-/* The mention src cameo tgt, or tgt cameo src with mutual; NULL when absent. */
-static const struct pl_mention *find(const struct extract_result *r, const char *src,
-                                     const char *cameo, const char *tgt, bool mutual)
-{
-    for (size_t i = 0; i < r->n; i++) {
-        const struct pl_mention *m = &r->mentions[i];
-        if (strcmp(m->c.cameo, cameo) != 0)
-            continue;
-        const char *s = m->c.source.code, *t = target_code(m);
-        if ((!strcmp(s, src) && !strcmp(t, tgt)) || (mutual && !strcmp(s, tgt) && !strcmp(t, src)))
-            return m;
-    }
-    return NULL;
+    extract_with(g_dict.lex, text, published, r);
 }
 
 /* Codes text and expects src cameo tgt (either way round) on the given day. */
@@ -256,7 +214,7 @@ static void expect_coded(const char *text, const char *published, const char *sr
                          const char *cameo, const char *tgt, const char *day)
 {
     struct extract_result r;
-    extract(text, published, &r);
+    extract_dict(text, published, &r);
     const struct pl_mention *m = find(&r, src, cameo, tgt, true);
     if (!m || strcmp(m->c.date, day) != 0) {
         print_error("\"%s\" (published %s): expected %s %s %s on %s\n", text, published, src, cameo,
@@ -335,7 +293,7 @@ static void test_commented_out_entries_are_not_read(void **state)
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         struct extract_result r;
-        extract(texts[i], "2012-06-12T09:00:00Z", &r);
+        extract_dict(texts[i], "2012-06-12T09:00:00Z", &r);
         if (any_actor(&r, "DEU", NULL) || any_actor(&r, "CHN", NULL)) {
             print_error("\"%s\":\n", texts[i]);
             print_mentions(&r);
@@ -373,7 +331,8 @@ static void test_braces_replace_the_regular_plural(void **state)
     (void)state;
     /* "{KALVORANIM}" is the only plural of kalvoran and "{}" gives zelthar none */
     struct extract_result r;
-    extract("Armenian zelthars met Azerbaijani kalvorans on Monday.", "2023-10-24T09:00:00Z", &r);
+    extract_dict("Armenian zelthars met Azerbaijani kalvorans on Monday.", "2023-10-24T09:00:00Z",
+                 &r);
     if (any_actor(&r, NULL, "LAB") || any_actor(&r, NULL, "REB"))
         print_mentions(&r);
     assert_false(any_actor(&r, NULL, "LAB"));
@@ -411,7 +370,7 @@ static void test_imported_country_entries_keep_sectors_and_places(void **state)
     expect_coded("Armenian troops met Azerbaijani police on Monday.", "2023-10-24T09:00:00Z",
                  "ARMMIL", "040", "AZECOP", "2023-10-23");
     struct extract_result r;
-    extract("Armenia and Azerbaijan met in Moscow on Monday.", "2023-10-24T09:00:00Z", &r);
+    extract_dict("Armenia and Azerbaijan met in Moscow on Monday.", "2023-10-24T09:00:00Z", &r);
     const struct pl_mention *m = find(&r, "ARM", "040", "AZE", true);
     assert_non_null(m);
     assert_true(m->c.has_location);
@@ -487,7 +446,7 @@ static int phoenix_setup(void **state)
     return 0;
 }
 
-static int group_teardown(void **state)
+static int dict_teardown(void **state)
 {
     (void)state;
     dict_destroy(&g_dict);
@@ -514,8 +473,8 @@ int main(void)
         cmocka_unit_test(test_phoenix_leader_after_his_restrictions_takes_the_default),
     };
     int failed =
-        cmocka_run_group_tests_name("extract_import", made_up, made_up_setup, group_teardown);
+        cmocka_run_group_tests_name("extract_import", made_up, made_up_setup, dict_teardown);
     failed += cmocka_run_group_tests_name("extract_import_phoenix", phoenix, phoenix_setup,
-                                          group_teardown);
+                                          dict_teardown);
     return failed;
 }

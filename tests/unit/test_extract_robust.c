@@ -11,23 +11,8 @@
 #include <string.h>
 
 #include "extract.h"
+#include "extract_test_util.h"
 #include "pl_article_file.h"
-
-static struct lexicon *g_lex;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    g_lex = lexicon_load(PARLEY_DATA_DIR);
-    return g_lex ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    lexicon_destroy(&g_lex);
-    return 0;
-}
 
 /* Extracts buf (read like a file) and checks every mention against the wire rules. */
 static size_t s_extract(const char *buf, size_t len)

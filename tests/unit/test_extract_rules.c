@@ -14,35 +14,13 @@
 #include <string.h>
 
 #include "extract.h"
+#include "extract_test_util.h"
 
 #define PUB "2024-03-12T09:00:00Z" /* a Tuesday */
 
-static struct lexicon *g_lex;
-
-static int group_setup(void **state)
-{
-    (void)state;
-    g_lex = lexicon_load(PARLEY_DATA_DIR);
-    return g_lex ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    lexicon_destroy(&g_lex);
-    return 0;
-}
-
 static void s_extract(const char *text, struct extract_result *r)
 {
-    char id[] = "0123456789abcdef", fetched[] = "2024-03-12T10:00:00Z", pub[] = PUB;
-    struct pl_article a = {0};
-    a.id = id;
-    a.text = (char *)(uintptr_t)text; /* read only: extract_article does not write it */
-    a.published = pub;
-    a.fetched_at = fetched;
-    char why[128];
-    assert_int_equal(extract_article(g_lex, &a, "test", r, why, sizeof why), 0);
+    extract(text, PUB, r);
 }
 
 static void s_print(const struct extract_result *r)
