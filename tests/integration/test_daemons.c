@@ -819,17 +819,24 @@ static void test_fetcher_survives_garbage_and_still_answers_heartbeat(void **sta
 /* ---------------------------------------------------------------------------------------- */
 /* The extractor between a fetcher and a store that this test plays. */
 
-/* A ROUTER bound to endpoint, with receive and send timeouts. */
-static void *s_router(struct fx *f, const char *endpoint)
+/* A socket of the test's own, without linger, with receive and send timeouts. */
+static void *s_test_socket(struct fx *f, int type)
 {
     if (!f->zctx)
         f->zctx = zmq_ctx_new();
-    void *s = zmq_socket(f->zctx, ZMQ_ROUTER);
+    void *s = zmq_socket(f->zctx, type);
     assert_non_null(s);
     int linger = 0, timeo = REPLY_TIMEOUT_MS;
     assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger), 0);
     assert_int_equal(zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeo, sizeof timeo), 0);
     assert_int_equal(zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeo, sizeof timeo), 0);
+    return s;
+}
+
+/* A ROUTER bound to endpoint, with receive and send timeouts. */
+static void *s_router(struct fx *f, const char *endpoint)
+{
+    void *s = s_test_socket(f, ZMQ_ROUTER);
     assert_int_equal(zmq_bind(s, endpoint), 0);
     return s;
 }
@@ -860,6 +867,27 @@ static bool s_arrives(void *sock, int ms)
 
 static char g_article_id[] = "0123456789abcdef0123456789abcdef";
 
+/* Sends the extractor at peer a TASK: the Mirzoyan-Bayramov meeting in Moscow "on Monday",
+ * published Wednesday 24 May 2023. */
+static void s_send_task(void *work, const char *peer, size_t peerlen)
+{
+    struct pl_msg task = {.cmd = PL_CMD_TASK};
+    char text[] = "Armenian Foreign Minister Ararat Mirzoyan met Azerbaijani Foreign Minister "
+                  "Jeyhun Bayramov in Moscow on Monday.";
+    char published[] = "2023-05-24T09:00:00Z", fetched[] = "2023-05-24T09:05:00Z";
+    task.u.task.id = g_article_id;
+    task.u.task.attempt = 1;
+    task.u.task.lease_ms = 30000;
+    task.u.task.article.id = g_article_id;
+    task.u.task.article.text = text;
+    task.u.task.article.published = published;
+    task.u.task.article.fetched_at = fetched;
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    assert_int_equal(pl_msg_send(work, peer, peerlen, &task, &scratch, 0), 0);
+    pl_buf_release(&scratch);
+}
+
 /* Starts an extractor wired to a fake fetcher (zsock) and a fake store (zsock2), receives its
  * READY and sends it one TASK; returns with the EVENTS the extractor sent to the store. */
 static struct proc *s_extractor_with_task(struct fx *f, int timeout_ms, int retries,
@@ -886,21 +914,7 @@ static struct proc *s_extractor_with_task(struct fx *f, int timeout_ms, int retr
     assert_non_null(ready.u.ready.xv);
     pl_msg_release(&ready);
 
-    struct pl_msg task = {.cmd = PL_CMD_TASK};
-    char text[] = "Armenian Foreign Minister Ararat Mirzoyan met Azerbaijani Foreign Minister "
-                  "Jeyhun Bayramov in Moscow on Monday.";
-    char published[] = "2023-05-24T09:00:00Z", fetched[] = "2023-05-24T09:05:00Z";
-    task.u.task.id = g_article_id;
-    task.u.task.attempt = 1;
-    task.u.task.lease_ms = 30000;
-    task.u.task.article.id = g_article_id;
-    task.u.task.article.text = text;
-    task.u.task.article.published = published;
-    task.u.task.article.fetched_at = fetched;
-    struct pl_buf scratch;
-    pl_buf_init(&scratch);
-    assert_int_equal(pl_msg_send(f->zsock, work_peer, *work_peerlen, &task, &scratch, 0), 0);
-    pl_buf_release(&scratch);
+    s_send_task(f->zsock, work_peer, *work_peerlen);
 
     s_expect(f->zsock2, PL_CMD_EVENTS, events, store_peer, store_peerlen);
     assert_string_equal(events->u.events.id, g_article_id);
@@ -1004,15 +1018,8 @@ static void test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease
 /* A socket of type connected to endpoint, with receive and send timeouts. */
 static void *s_client(struct fx *f, int type, const char *endpoint)
 {
-    if (!f->zctx)
-        f->zctx = zmq_ctx_new();
     assert_true(f->nsocks < sizeof f->socks / sizeof f->socks[0]);
-    void *s = zmq_socket(f->zctx, type);
-    assert_non_null(s);
-    int linger = 0, timeo = REPLY_TIMEOUT_MS;
-    assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger), 0);
-    assert_int_equal(zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeo, sizeof timeo), 0);
-    assert_int_equal(zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeo, sizeof timeo), 0);
+    void *s = s_test_socket(f, type);
     if (type == ZMQ_SUB)
         assert_int_equal(zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0), 0);
     assert_int_equal(zmq_connect(s, endpoint), 0);
@@ -1446,21 +1453,7 @@ static void test_extractor_and_store_code_an_article_end_to_end(void **state)
     s_expect(f->zsock, PL_CMD_READY, &m, peer, &plen);
     pl_msg_release(&m);
 
-    struct pl_msg task = {.cmd = PL_CMD_TASK};
-    char text[] = "Armenian Foreign Minister Ararat Mirzoyan met Azerbaijani Foreign Minister "
-                  "Jeyhun Bayramov in Moscow on Monday.";
-    char published[] = "2023-05-24T09:00:00Z", fetched[] = "2023-05-24T09:05:00Z";
-    task.u.task.id = g_article_id;
-    task.u.task.attempt = 1;
-    task.u.task.lease_ms = 30000;
-    task.u.task.article.id = g_article_id;
-    task.u.task.article.text = text;
-    task.u.task.article.published = published;
-    task.u.task.article.fetched_at = fetched;
-    struct pl_buf scratch;
-    pl_buf_init(&scratch);
-    assert_int_equal(pl_msg_send(f->zsock, peer, plen, &task, &scratch, 0), 0);
-    pl_buf_release(&scratch);
+    s_send_task(f->zsock, peer, plen);
     s_expect(f->zsock, PL_CMD_DONE, &m, peer, &plen);
     assert_string_equal(m.u.done.id, g_article_id);
     pl_msg_release(&m);
