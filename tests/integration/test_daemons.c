@@ -1486,6 +1486,52 @@ static void test_extractor_and_store_code_an_article_end_to_end(void **state)
     assert_contains("the store's stopped line", line, " refused=0 ");
 }
 
+/* Batches sent back to back are stored in group commits (more than the 64 a group holds,
+ * so groups split): every batch gets its OK, and the seqs they report are 1..N, no gaps. */
+static void test_store_group_commits_answer_every_batch_with_gapless_seqs(void **state)
+{
+    struct fx *f = *state;
+    char ep[256];
+    fx_write_configs(f);
+    struct proc *store = s_start_store(f);
+    fx_endpoint(f, "ingest", ep, sizeof ep);
+    void *ingest = s_client(f, ZMQ_DEALER, ep);
+    enum { N = 150 };
+    struct pl_mention ms[N];
+    for (int i = 0; i < N; i++) {
+        struct pl_msg ev;
+        char art[33], sentence[32];
+        snprintf(art, sizeof art, "%032x", 0xd000 + i);
+        snprintf(sentence, sizeof sentence, "Report %d.", i);
+        s_events_msg(&ev, &ms[i], art, sentence);
+        free(ms[i].c.date);
+        char date[16];
+        snprintf(date, sizeof date, "2020-%02d-%02d", 1 + i / 28, 1 + i % 28);
+        ms[i].c.date = pl_xstrdup(date);
+        s_send(ingest, &ev);
+    }
+    bool seen[N + 1] = {false};
+    for (int i = 0; i < N; i++) {
+        struct pl_msg ok;
+        s_recv(ingest, PL_CMD_OK, &ok);
+        assert_int_equal(ok.u.ok.count, 1);
+        assert_true(ok.u.ok.first_seq >= 1 && ok.u.ok.first_seq <= N);
+        assert_false(seen[ok.u.ok.first_seq]);
+        seen[ok.u.ok.first_seq] = true;
+        pl_msg_release(&ok);
+    }
+    for (int i = 0; i < N; i++)
+        pl_mention_release(&ms[i]);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+    char line[4096];
+    proc_line(store, " stopped ", line, sizeof line);
+    assert_contains("the store's stopped line", line, " batches=150 ");
+    assert_contains("the store's stopped line", line, " head=150");
+    long groups = field_value(line, "groups");
+    assert_true(groups >= 3 && groups < N); /* at most 64 a group, and some were shared */
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -1519,6 +1565,7 @@ int main(void)
         T(test_tail_survives_store_restart_and_resumes_from_state),
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),
         T(test_extractor_and_store_code_an_article_end_to_end),
+        T(test_store_group_commits_answer_every_batch_with_gapless_seqs),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
