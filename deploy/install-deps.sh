@@ -29,6 +29,8 @@ libsodium-dev      BLAKE2b ids and CURVE keys (libsodium)
 libsqlite3-dev     embedded store and outbox (SQLite)
 libpq-dev          the store's PostgreSQL backend (libpq)
 libutf8proc-dev    Unicode normalisation for matching names (utf8proc)
+libcurl4-openssl-dev  the fetcher's HTTP client (libcurl)
+libxml2-dev        the fetcher's HTML and RSS/Atom parsing (libxml2)
 python3            scoring the seed extraction against the gold events
 "
 
@@ -46,7 +48,7 @@ done
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
     # Not Debian: accept what is there if the build can find it.
     if command -v pkg-config >/dev/null 2>&1 &&
-        pkg-config --exists libzmq msgpack libconfig cmocka libsodium sqlite3 libpq &&
+        pkg-config --exists libzmq msgpack libconfig cmocka libsodium sqlite3 libpq libcurl libxml-2.0 &&
         command -v cmake >/dev/null 2>&1 && command -v cc >/dev/null 2>&1; then
         exit 0
     fi

@@ -34,7 +34,27 @@ static void s_set_default(const struct pl_cfg_section *sec, const struct pl_cfg_
         free(*VAL(sec, k, char *));
         *VAL(sec, k, char *) = pl_xstrdup(k->def);
         break;
+    case PL_CFG_LIST:
+        pl_strlist_release(VAL(sec, k, struct pl_strlist));
+        if (*k->def)
+            pl_strlist_add(VAL(sec, k, struct pl_strlist), k->def);
+        break;
     }
+}
+
+void pl_strlist_add(struct pl_strlist *l, const char *s)
+{
+    l->v = pl_xrealloc(l->v, (l->n + 1) * sizeof *l->v);
+    l->v[l->n++] = pl_xstrdup(s);
+}
+
+void pl_strlist_release(struct pl_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
 }
 
 void pl_cfg_defaults(const struct pl_cfg_section *secs, size_t n)
@@ -52,6 +72,8 @@ void pl_cfg_release(const struct pl_cfg_section *secs, size_t n)
                 char **p = VAL(&secs[s], &secs[s].keys[i], char *);
                 free(*p);
                 *p = NULL;
+            } else if (secs[s].keys[i].type == PL_CFG_LIST) {
+                pl_strlist_release(VAL(&secs[s], &secs[s].keys[i], struct pl_strlist));
             }
 }
 
@@ -98,6 +120,28 @@ static void s_error(struct load *ld, const config_setting_t *st, const char *fmt
     va_end(ap);
     fputc('\n', stderr);
     ld->errors++;
+}
+
+/* The length range and check of a STRING or LIST element; reports and returns false when v
+ * breaks them. */
+static bool s_string_ok(struct load *ld, const struct pl_cfg_key *k, const config_setting_t *st,
+                        const char *path, const char *v)
+{
+    size_t len = strlen(v);
+    if ((int64_t)len < k->min || (int64_t)len > k->max) {
+        if (len == 0)
+            s_error(ld, st, "'%s' must not be empty", path);
+        else
+            s_error(ld, st, "'%s' is %zu bytes long, at most %lld allowed", path, len,
+                    (long long)k->max);
+        return false;
+    }
+    const char *why = k->check ? k->check(v) : NULL;
+    if (why) {
+        s_error(ld, st, "'%s' = \"%s\": %s", path, v, why);
+        return false;
+    }
+    return true;
 }
 
 static void s_apply(struct load *ld, const struct pl_cfg_section *sec, const struct pl_cfg_key *k,
@@ -150,23 +194,40 @@ static void s_apply(struct load *ld, const struct pl_cfg_section *sec, const str
             return;
         }
         const char *v = config_setting_get_string(st);
-        size_t len = strlen(v);
-        if ((int64_t)len < k->min || (int64_t)len > k->max) {
-            if (len == 0)
-                s_error(ld, st, "'%s' must not be empty", path);
-            else
-                s_error(ld, st, "'%s' is %zu bytes long, at most %lld allowed", path, len,
-                        (long long)k->max);
+        if (s_string_ok(ld, k, st, path, v)) {
+            char **p = VAL(sec, k, char *);
+            free(*p);
+            *p = pl_xstrdup(v);
+        }
+        break;
+    }
+    case PL_CFG_LIST: {
+        if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+            s_error(ld, st, "'%s' must be a list of strings, such as [\"a\", \"b\"]", path);
             return;
         }
-        const char *why = k->check ? k->check(v) : NULL;
-        if (why) {
-            s_error(ld, st, "'%s' = \"%s\": %s", path, v, why);
-            return;
+        struct pl_strlist l = {0};
+        bool ok = true;
+        int count = config_setting_length(st);
+        for (int i = 0; i < count; i++) {
+            const config_setting_t *e = config_setting_get_elem(st, (unsigned)i);
+            const char *v =
+                config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
+            if (!v) {
+                s_error(ld, e, "'%s' must hold only strings (element %d is not one)", path, i + 1);
+                ok = false;
+            } else if (s_string_ok(ld, k, e, path, v)) {
+                pl_strlist_add(&l, v);
+            } else {
+                ok = false;
+            }
         }
-        char **p = VAL(sec, k, char *);
-        free(*p);
-        *p = pl_xstrdup(v);
+        if (ok) {
+            pl_strlist_release(VAL(sec, k, struct pl_strlist));
+            *VAL(sec, k, struct pl_strlist) = l;
+        } else {
+            pl_strlist_release(&l);
+        }
         break;
     }
     }
@@ -234,6 +295,16 @@ int pl_cfg_load(const struct pl_cfg_section *secs, size_t n, const char *path)
     return ld.errors ? -1 : 0;
 }
 
+static void s_format_string(struct pl_buf *out, const char *v)
+{
+    if (!v)
+        v = "";
+    if (*v == '\0' || strpbrk(v, " \t\"=,[]"))
+        pl_json_string(out, v, strlen(v));
+    else
+        pl_buf_puts(out, v);
+}
+
 static void s_format_value(const struct pl_cfg_section *sec, const struct pl_cfg_key *k,
                            struct pl_buf *out)
 {
@@ -247,14 +318,18 @@ static void s_format_value(const struct pl_cfg_section *sec, const struct pl_cfg
     case PL_CFG_FLOAT:
         pl_buf_printf(out, "%g", *VAL(sec, k, double));
         break;
-    case PL_CFG_STRING: {
-        const char *v = *VAL(sec, k, char *);
-        if (!v)
-            v = "";
-        if (*v == '\0' || strpbrk(v, " \t\"="))
-            pl_json_string(out, v, strlen(v));
-        else
-            pl_buf_puts(out, v);
+    case PL_CFG_STRING:
+        s_format_string(out, *VAL(sec, k, char *));
+        break;
+    case PL_CFG_LIST: {
+        const struct pl_strlist *l = VAL(sec, k, struct pl_strlist);
+        pl_buf_putc(out, '[');
+        for (size_t i = 0; i < l->n; i++) {
+            if (i)
+                pl_buf_putc(out, ',');
+            s_format_string(out, l->v[i]);
+        }
+        pl_buf_putc(out, ']');
         break;
     }
     }
@@ -275,7 +350,8 @@ void pl_cfg_format(const struct pl_cfg_section *secs, size_t n, struct pl_buf *o
 
 void pl_cfg_describe(const struct pl_cfg_section *secs, size_t n, FILE *out)
 {
-    static const char *const types[] = {"integer", "boolean", "number", "string"};
+    static const char *const types[] = {"integer", "boolean", "number", "string",
+                                        "list of strings"};
     fprintf(out, "| key | type | default | range | meaning |\n|---|---|---|---|---|\n");
     for (size_t s = 0; s < n; s++)
         for (size_t i = 0; i < secs[s].nkeys; i++) {
@@ -285,10 +361,11 @@ void pl_cfg_describe(const struct pl_cfg_section *secs, size_t n, FILE *out)
                 snprintf(range, sizeof range, "%lld..%lld", (long long)k->min, (long long)k->max);
             else if (k->type == PL_CFG_FLOAT)
                 snprintf(range, sizeof range, "%g..%g", k->fmin, k->fmax);
-            else if (k->type == PL_CFG_STRING)
-                snprintf(range, sizeof range, "%s%lld bytes", k->min ? "1.." : "0..",
-                         (long long)k->max);
-            fprintf(out, "| `%s` | %s | `%s` | %s | %s |\n", k->name, types[k->type], k->def, range,
+            else if (k->type == PL_CFG_STRING || k->type == PL_CFG_LIST)
+                snprintf(range, sizeof range, "%s%lld bytes%s", k->min ? "1.." : "0..",
+                         (long long)k->max, k->type == PL_CFG_LIST ? " each" : "");
+            const char *def = k->type == PL_CFG_LIST && !*k->def ? "[]" : k->def;
+            fprintf(out, "| `%s` | %s | `%s` | %s | %s |\n", k->name, types[k->type], def, range,
                     k->help);
         }
 }

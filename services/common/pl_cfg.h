@@ -8,7 +8,8 @@
  * start-up and the reference table in the README (pl_cfg_describe).
  *
  * Value storage by type: INT int64_t, BOOL bool, FLOAT double, STRING char * (heap, owned by
- * the config struct; pl_cfg_release frees them).
+ * the config struct; pl_cfg_release frees them), LIST struct pl_strlist (each element is
+ * checked like a STRING: length range and check; the default "" is the empty list).
  */
 #ifndef PL_CFG_H
 #define PL_CFG_H
@@ -20,7 +21,17 @@
 
 #include "pl_base.h"
 
-enum pl_cfg_type { PL_CFG_INT, PL_CFG_BOOL, PL_CFG_FLOAT, PL_CFG_STRING };
+enum pl_cfg_type { PL_CFG_INT, PL_CFG_BOOL, PL_CFG_FLOAT, PL_CFG_STRING, PL_CFG_LIST };
+
+/* A LIST value: strings from a libconfig array or list, e.g. inputs = ["a", "b"]. */
+struct pl_strlist {
+    char **v; /* heap strings */
+    size_t n; /* entries in v */
+};
+
+/* Appends a copy of s. */
+void pl_strlist_add(struct pl_strlist *l, const char *s);
+void pl_strlist_release(struct pl_strlist *l);
 
 struct pl_cfg_key {
     const char *name;      /* dotted path, e.g. "zmq.linger_ms" */

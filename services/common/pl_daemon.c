@@ -35,7 +35,7 @@ static size_t s_sections(const struct pl_daemon_spec *spec, struct pl_cfg_sectio
 static void s_usage(const struct pl_daemon_spec *spec, FILE *out)
 {
     fprintf(out,
-            "usage: parley-%s [-c FILE] [-n] [-v] [-q] [-K] [-h]\n"
+            "usage: parley-%s [-c FILE] [-n] [-v] [-q] [-K] [-h]%s%s\n"
             "\n%s\n\n"
             "  -c FILE  read the configuration from FILE (libconfig syntax); without it the\n"
             "           built-in defaults apply\n"
@@ -43,7 +43,8 @@ static void s_usage(const struct pl_daemon_spec *spec, FILE *out)
             "  -v       log more (debug); -q logs only warnings and errors\n"
             "  -K       print every configuration key as a Markdown table and exit\n"
             "  -h       show this help\n",
-            spec->name, spec->summary);
+            spec->name, spec->operands ? " " : "", spec->operands ? spec->operands : "",
+            spec->summary);
     if (spec->details)
         fprintf(out, "\n%s\n", spec->details);
     fprintf(out,
@@ -96,7 +97,7 @@ int pl_daemon_main(int argc, char **argv, const struct pl_daemon_spec *spec)
             return PL_EX_USAGE;
         }
     }
-    if (optind < argc) {
+    if (optind < argc && !spec->apply_operands) {
         fprintf(stderr, "parley-%s: unexpected argument '%s'\n", spec->name, argv[optind]);
         s_usage(spec, stderr);
         return PL_EX_USAGE;
@@ -113,6 +114,11 @@ int pl_daemon_main(int argc, char **argv, const struct pl_daemon_spec *spec)
     if (path && pl_cfg_load(secs, nsecs, path) != 0) {
         pl_cfg_release(secs, nsecs);
         return PL_EX_CONFIG;
+    }
+    if (spec->apply_operands &&
+        spec->apply_operands(spec->arg, argc - optind, argv + optind) != 0) {
+        pl_cfg_release(secs, nsecs);
+        return PL_EX_USAGE;
     }
     if (check) {
         printf("%s: config ok\n", path ? path : "(defaults)");

@@ -37,6 +37,11 @@ struct pl_daemon_spec {
     /* Runs the service until a termination signal arrives on sigfd; returns an exit code. */
     int (*run)(void *arg, int sigfd);
     void *arg; /* passed to run: the service's config struct */
+    /* Operands after the options, e.g. "[PATH|URL ...]"; NULL when the daemon takes none. */
+    const char *operands;
+    /* Applies the operands (after the config file, before the check); 0, or -1 after
+     * printing why they are wrong (exit 64). */
+    int (*apply_operands)(void *arg, int argc, char **argv);
 };
 
 int pl_daemon_main(int argc, char **argv, const struct pl_daemon_spec *spec);
