@@ -16,7 +16,7 @@ CTEST_ARGS  ?=
 all: build
 
 help:
-	@echo "make run     build and start the pipeline on the bundled sample articles"
+	@echo "make run     build and run the pipeline on the sample articles (RUN_ARGS=... for others)"
 	@echo "make test    build and run every test"
 	@echo "make build   build into $(BUILD)/ (programs in $(BUILD)/bin)"
 	@echo "make asan    build with AddressSanitizer+UBSan into $(ASAN_BUILD)/ and run every test"
@@ -41,8 +41,13 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure --no-tests=error -j $(JOBS) $(CTEST_ARGS)
 
+# The sample articles through store, fetcher and extractor (parley up), events shown as they
+# are stored; a fresh data folder each time. RUN_ARGS replaces the arguments, e.g.
+#   make run RUN_ARGS="--extractors 2 --data my-data ~/articles"   (runs until Ctrl-C)
+RUN_ARGS ?= --once --data $(BUILD)/run-data
 run: build
-	sh deploy/run-local.sh $(BUILD)/bin
+	@if [ "$(RUN_ARGS)" = "--once --data $(BUILD)/run-data" ]; then rm -rf $(BUILD)/run-data; fi
+	$(BUILD)/bin/parley up $(RUN_ARGS)
 
 asan: deps
 	CC=clang cmake -S . -B $(ASAN_BUILD) -DPL_WERROR=$(WERROR) -DPL_SANITIZE="address;undefined" \

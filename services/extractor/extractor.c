@@ -14,7 +14,9 @@
 #include "pl_sig.h"
 #include "pl_util.h"
 
-#define MAX_QUEUE 64
+/* Room for two windows: after a fetcher restart the new one does not know what the old one
+ * handed out, so up to twice the credit can be in hand for a moment. */
+#define MAX_QUEUE 128
 
 /* An article taken from the fetcher and not yet acknowledged. */
 struct job {
@@ -39,6 +41,8 @@ struct extractor {
     int64_t sent_at;      /* when it was (re)sent */
     int retries;          /* resends so far */
     int64_t timeout_ms;   /* ingest.timeout_ms */
+    int64_t ready_ms;     /* work.ready_ms: READY again after this long */
+    int64_t ready_at;     /* when READY was last sent */
     int max_retries;      /* ingest.retries */
     /* counters for the shutdown line */
     unsigned long tasks, done, nacked, mentions, resent, abandoned, unexpected, stale;
@@ -64,6 +68,7 @@ struct extractor *extractor_new(const struct extractor_config *cfg, const struct
     self->loop = pl_loop_new();
     self->credit = (uint32_t)cfg->credit;
     self->timeout_ms = cfg->ingest_timeout_ms;
+    self->ready_ms = cfg->ready_ms;
     self->max_retries = (int)cfg->ingest_retries;
     /* empty: the environment's choice, else the folder parley was built with */
     const char *env = getenv("PARLEY_DATA");
@@ -117,11 +122,15 @@ static int s_send_work(struct extractor *self, const struct pl_msg *m)
     return 0;
 }
 
-static void s_ready(struct extractor *self, uint32_t credit)
+/* READY carries the window (the tasks this extractor holds at once), not an increment: sent
+ * at start and every work.ready_ms, it is also how a restarted fetcher learns about the
+ * extractors already running, and how it knows this one is alive. */
+static void s_ready(struct extractor *self)
 {
     struct pl_msg ready = {.cmd = PL_CMD_READY};
     static char xv[] = EXTRACT_VERSION;
-    ready.u.ready.credit = credit;
+    self->ready_at = pl_now_ms();
+    ready.u.ready.credit = self->credit;
     ready.u.ready.worker = self->worker;
     ready.u.ready.xv = xv;
     (void)s_send_work(self, &ready);
@@ -150,7 +159,6 @@ static void s_finish(struct extractor *self, const char *nack_reason)
     memmove(&self->queue[0], &self->queue[1], (self->nqueue - 1) * sizeof self->queue[0]);
     self->nqueue--;
     self->busy = false;
-    s_ready(self, 1);
 }
 
 /* Drops queue[0] without an answer: its lease will bring it back, to someone. */
@@ -164,7 +172,6 @@ static void s_abandon(struct extractor *self)
     memmove(&self->queue[0], &self->queue[1], (self->nqueue - 1) * sizeof self->queue[0]);
     self->nqueue--;
     self->busy = false;
-    s_ready(self, 1);
 }
 
 static int s_send_events(struct extractor *self)
@@ -296,6 +303,8 @@ static int s_on_timer(struct pl_loop *loop, void *arg)
 {
     (void)loop;
     struct extractor *self = arg;
+    if (pl_now_ms() - self->ready_at >= self->ready_ms)
+        s_ready(self);
     if (!self->busy || pl_now_ms() - self->sent_at < self->timeout_ms)
         return 0;
     if (self->retries >= self->max_retries) {
@@ -349,7 +358,7 @@ int extractor_run(struct extractor *self, int sigfd)
         pl_loop_add_socket(self->loop, self->ingest, s_on_socket, self) != 0 ||
         pl_loop_add_timer(self->loop, 100, s_on_timer, self) < 0)
         return -1;
-    s_ready(self, self->credit);
+    s_ready(self);
     pl_log_info("ready credit=%u xv=%s", self->credit, EXTRACT_VERSION);
     int rc = pl_loop_run(self->loop);
     /* Work in hand is not acknowledged: the fetcher's leases bring it back. */

@@ -1,6 +1,9 @@
 /* extractor.h - parley-extractor: codes articles into event mentions.
  *
- * Work arrives from the fetcher as TASKs against the credit this extractor offers (READY).
+ * Work arrives from the fetcher as TASKs against the credit this extractor offers: READY
+ * says how many tasks it holds at once (its window), at start and every work.ready_ms, so a
+ * fetcher that restarts finds it again and one that hears nothing for a while knows it is
+ * gone; DONE and NACK free a place in the window.
  * Each article is extracted, its mentions go to the store in one EVENTS message, and only
  * the store's OK makes the extractor send DONE to the fetcher: an extractor that dies at any
  * point loses nothing, because the fetcher's lease hands the article to someone else and
@@ -26,6 +29,7 @@ struct extractor_config {
     char *dict_dir;            /* dictionary folder */
     int64_t ingest_timeout_ms; /* wait this long for the store's OK before resending */
     int64_t ingest_retries;    /* resends before leaving the article to its lease */
+    int64_t ready_ms;          /* READY (window and liveness) to the fetcher this often */
 };
 
 struct extractor;

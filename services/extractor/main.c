@@ -11,6 +11,11 @@ static const struct pl_cfg_key keys[] = {
      0, "tcp://localhost:5556", "the store's ingest endpoint", pl_cfg_check_endpoint},
     {"work.credit", PL_CFG_INT, offsetof(struct extractor_config, credit), 1, 64, 0, 0, "2",
      "articles taken at once (each one in flight is redelivered if this extractor dies)", NULL},
+    {"work.ready_ms", PL_CFG_INT, offsetof(struct extractor_config, ready_ms), 100, 60000, 0, 0,
+     "1000",
+     "send READY (the credit, and a sign of life) to the fetcher this often; the fetcher's "
+     "fetcher.worker_timeout_ms must be several times longer",
+     NULL},
     {"extract.dict_dir", PL_CFG_STRING, offsetof(struct extractor_config, dict_dir), 0, 4096, 0, 0,
      "",
      "folder of the dictionaries (data/README.md), empty for $PARLEY_DATA or the one parley was "

@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,7 +46,7 @@
 #define STOP_TIMEOUT_MS  2000 /* from a termination signal to the exit status */
 #define RUN_TIMEOUT_MS   5000 /* for the runs that exit by themselves (-h, -n ...) */
 #define REPLY_TIMEOUT_MS 3000 /* for the heartbeat answer */
-#define MAX_PROCS        4    /* children one test may run */
+#define MAX_PROCS        8    /* children one test may run */
 #define MAX_ARGS         8    /* argv entries of one child, with the terminating NULL */
 
 /* One child process and what it has written so far. */
@@ -70,6 +71,7 @@ struct fx {
     void *zsock2;                 /* a second socket (the fake store), or NULL */
     void *socks[4];               /* client sockets of the store tests */
     size_t nsocks;                /* entries used in socks */
+    const char *stdin_text;       /* the next child's stdin (NULL: /dev/null) */
 };
 
 static long g_max_fd = 1024; /* highest descriptor to close in a child, found before fork */
@@ -120,8 +122,9 @@ static void fx_write_configs(const struct fx *f)
                "# parley-fetcher, written by test_daemons\n"
                "work = {\n"
                "  bind = \"%s\";\n"
-               "};\n",
-               work);
+               "};\n"
+               "fetcher = { data_dir = \"%s\"; };\n",
+               work, f->dir);
     fx_path(f, "extractor.cfg", path, sizeof path);
     write_file(path,
                "# parley-extractor, written by test_daemons\n"
@@ -152,6 +155,12 @@ static void remove_dir(const char *dir)
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
+        if (e->d_type == DT_DIR) {
+            char sub[1024];
+            snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+            remove_dir(sub);
+            continue;
+        }
         if (unlinkat(dirfd(d), e->d_name, 0) != 0)
             fprintf(stderr, "test_daemons: cannot remove '%s/%s': %s\n", dir, e->d_name,
                     strerror(errno));
@@ -216,6 +225,14 @@ static struct proc *proc_start(struct fx *f, const char *prog, ...)
     }
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     assert_true(devnull >= 0);
+    int inp[2] = {-1, -1};
+    if (f->stdin_text) {
+        assert_int_equal(pipe(inp), 0);
+        set_cloexec(inp[0]);
+        set_cloexec(inp[1]);
+        close(devnull);
+        devnull = inp[0]; /* the child reads the pipe instead */
+    }
 
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -242,6 +259,14 @@ static struct proc *proc_start(struct fx *f, const char *prog, ...)
     close(devnull);
     close(outp[1]);
     close(errp[1]);
+    if (inp[1] >= 0) {
+        /* small enough for the pipe's buffer: written at once, then the end of input */
+        size_t len = strlen(f->stdin_text);
+        assert_true(len < 60000);
+        assert_int_equal(write(inp[1], f->stdin_text, len), (ssize_t)len);
+        close(inp[1]);
+        f->stdin_text = NULL;
+    }
     for (size_t i = 0; i < argc; i++)
         free(argv[i]);
     memset(p, 0, sizeof *p);
@@ -700,8 +725,7 @@ static void test_pipeline_extractor_ready_reaches_fetcher_and_all_stop_cleanly(v
     assert_stops_cleanly(store);
 
     proc_line(fetcher, " stopped ", line, sizeof line);
-    assert_contains("the fetcher's stopped line", line, " ready=1 ");
-    assert_contains("the fetcher's stopped line", line, " credit=2 ");
+    assert_contains("the fetcher's stopped line", line, " unexpected=0 ");
     assert_contains("the fetcher's stopped line", line, " dropped=0");
     proc_line(extractor, " stopped ", line, sizeof line);
     assert_contains("the extractor's stopped line", line, " dropped=0");
@@ -806,7 +830,7 @@ static void test_fetcher_survives_garbage_and_still_answers_heartbeat(void **sta
     proc_line(fetcher, " stopped ", line, sizeof line);
     /* One connection keeps the order: all five were handled before the HB was answered. */
     if (field_value(line, "dropped") != 5 || field_value(line, "received") != 1 ||
-        field_value(line, "ready") != 0 || field_value(line, "dropped_wrong_frame_count") != 2 ||
+        field_value(line, "dropped_wrong_frame_count") != 2 ||
         field_value(line, "dropped_malformed") != 1 ||
         field_value(line, "dropped_wrong_type") != 1 ||
         field_value(line, "dropped_unknown_command") != 1) {
@@ -902,7 +926,7 @@ static struct proc *s_extractor_with_task(struct fx *f, int timeout_ms, int retr
     f->zsock2 = s_router(f, ingest);
     fx_path(f, "extractor.cfg", cfg, sizeof cfg);
     write_file(cfg,
-               "work = { connect = \"%s\"; credit = 2; };\n"
+               "work = { connect = \"%s\"; credit = 2; ready_ms = 60000; };\n"
                "ingest = { connect = \"%s\"; timeout_ms = %d; retries = %d; };\n",
                work, ingest, timeout_ms, retries);
     struct proc *x = proc_start(f, "parley-extractor", "-c", cfg, (const char *)NULL);
@@ -953,9 +977,8 @@ static void test_extractor_sends_done_only_after_the_store_ok(void **state)
     s_expect(f->zsock, PL_CMD_DONE, &m, work_peer, &wlen);
     assert_string_equal(m.u.done.id, g_article_id);
     pl_msg_release(&m);
-    s_expect(f->zsock, PL_CMD_READY, &m, work_peer, &wlen);
-    assert_int_equal(m.u.ready.credit, 1); /* the credit the finished task frees */
-    pl_msg_release(&m);
+    /* DONE itself frees the place in the window: no READY follows it */
+    assert_false(s_arrives(f->zsock, 300));
 
     proc_signal(x, SIGTERM);
     assert_stops_cleanly(x);
@@ -991,7 +1014,7 @@ static void test_extractor_hands_a_store_refusal_back_with_nack(void **state)
 static void test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease(void **state)
 {
     struct fx *f = *state;
-    struct pl_msg ev, m;
+    struct pl_msg ev;
     char store_peer[256], work_peer[256];
     size_t slen, wlen;
     struct proc *x = s_extractor_with_task(f, 200, 1, &ev, store_peer, &slen, work_peer, &wlen);
@@ -1000,16 +1023,35 @@ static void test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease
     s_expect(f->zsock2, PL_CMD_EVENTS, &ev, store_peer, &slen);
     assert_string_equal(ev.u.events.id, g_article_id);
     pl_msg_release(&ev);
-    /* then no DONE and no NACK: only the credit comes back */
-    s_expect(f->zsock, PL_CMD_READY, &m, work_peer, &wlen);
-    assert_int_equal(m.u.ready.credit, 1);
-    pl_msg_release(&m);
+    /* then neither DONE nor NACK: the article is left to its lease */
+    assert_false(s_arrives(f->zsock, 1000));
     proc_signal(x, SIGTERM);
     assert_stops_cleanly(x);
     char line[4096];
     proc_line(x, " stopped ", line, sizeof line);
     assert_contains("the extractor's stopped line", line, " abandoned=1 ");
     assert_contains("the extractor's stopped line", line, " done=0 ");
+}
+
+static void test_extractor_repeats_ready_with_its_window(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], work[256], peer[256];
+    size_t plen;
+    fx_endpoint(f, "work", work, sizeof work);
+    f->zsock = s_router(f, work);
+    fx_path(f, "extractor.cfg", cfg, sizeof cfg);
+    write_file(cfg, "work = { connect = \"%s\"; credit = 3; ready_ms = 200; };\n", work);
+    struct proc *x = proc_start(f, "parley-extractor", "-c", cfg, (const char *)NULL);
+    /* the window, not an increment, again and again: how a restarted fetcher finds it */
+    for (int i = 0; i < 3; i++) {
+        struct pl_msg m;
+        s_expect(f->zsock, PL_CMD_READY, &m, peer, &plen);
+        assert_int_equal(m.u.ready.credit, 3);
+        pl_msg_release(&m);
+    }
+    proc_signal(x, SIGTERM);
+    assert_stops_cleanly(x);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1532,6 +1574,244 @@ static void test_store_group_commits_answer_every_batch_with_gapless_seqs(void *
     assert_true(groups >= 3 && groups < N); /* at most 64 a group, and some were shared */
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The fetcher, with the test as its extractor. */
+
+/* Writes fetcher.cfg for the inputs (a libconfig list body, e.g. "\"/x\", \"-\"") with the
+ * given lease and attempts, and starts the fetcher. */
+static struct proc *s_start_fetcher(struct fx *f, const char *inputs, int lease_ms, int attempts,
+                                    const char *extra)
+{
+    char cfg[256], work[256];
+    fx_endpoint(f, "work", work, sizeof work);
+    fx_path(f, "fetcher.cfg", cfg, sizeof cfg);
+    write_file(cfg,
+               "work = { bind = \"%s\"; };\n"
+               "fetcher = { data_dir = \"%s\"; lease_ms = %d; max_attempts = %d; status_s = 0;"
+               " worker_timeout_ms = 60000; %s };\n"
+               "sources = { inputs = [ %s ]; };\n",
+               work, f->dir, lease_ms, attempts, extra ? extra : "", inputs);
+    struct proc *p = proc_start(f, "parley-fetcher", "-c", cfg, (const char *)NULL);
+    assert_logs(p, " ready", READY_TIMEOUT_MS);
+    return p;
+}
+
+/* A DEALER connected to the fetcher's work socket that has said READY with credit. */
+static void *s_fake_extractor(struct fx *f, uint32_t credit)
+{
+    char work[256];
+    fx_endpoint(f, "work", work, sizeof work);
+    void *s = s_client(f, ZMQ_DEALER, work);
+    struct pl_msg ready = {.cmd = PL_CMD_READY};
+    char name[] = "test-extractor";
+    ready.u.ready.credit = credit;
+    ready.u.ready.worker = name;
+    s_send(s, &ready);
+    return s;
+}
+
+static void s_answer(void *s, enum pl_cmd cmd, const char *id, const char *reason)
+{
+    struct pl_msg m = {.cmd = cmd};
+    char idc[64], why[256];
+    snprintf(idc, sizeof idc, "%s", id);
+    snprintf(why, sizeof why, "%s", reason ? reason : "");
+    if (cmd == PL_CMD_DONE) {
+        m.u.done.id = idc;
+    } else {
+        m.u.nack.id = idc;
+        m.u.nack.reason = why;
+    }
+    s_send(s, &m);
+}
+
+/* A heartbeat there and back: everything sent before it has been handled. */
+static void s_hb_round_trip(void *s)
+{
+    struct pl_msg hb = {.cmd = PL_CMD_HB}, m;
+    s_send(s, &hb);
+    s_recv(s, PL_CMD_HB, &m);
+    pl_msg_release(&m);
+}
+
+static void s_mkdir_in(struct fx *f, char *in, size_t size)
+{
+    fx_path(f, "in", in, size);
+    assert_int_equal(mkdir(in, 0700), 0);
+}
+
+static void test_fetcher_leases_against_credit_redelivers_and_dead_letters(void **state)
+{
+    struct fx *f = *state;
+    char in[256], file[320], inputs[300];
+    s_mkdir_in(f, in, sizeof in);
+    const char *texts[] = {"Alpha reports a meeting.", "Bravo reports talks.",
+                           "Charlie reports a protest."};
+    for (int i = 0; i < 3; i++) {
+        snprintf(file, sizeof file, "%s/%c.txt", in, 'a' + i);
+        write_file(file, "%s\n", texts[i]);
+    }
+    snprintf(inputs, sizeof inputs, "\"%s\"", in);
+    struct proc *p = s_start_fetcher(f, inputs, 800, 2, NULL);
+    void *x = s_fake_extractor(f, 2);
+
+    /* two tasks, as the credit says, then nothing until a place frees up */
+    struct pl_msg t1, t2, t3, m;
+    s_recv(x, PL_CMD_TASK, &t1);
+    s_recv(x, PL_CMD_TASK, &t2);
+    assert_int_equal(t1.u.task.attempt, 1);
+    assert_int_equal(t2.u.task.attempt, 1);
+    assert_int_equal(t1.u.task.lease_ms, 800);
+    assert_false(s_arrives(x, 300));
+    s_answer(x, PL_CMD_DONE, t1.u.task.id, NULL);
+    s_recv(x, PL_CMD_TASK, &t3);
+    assert_int_equal(t3.u.task.attempt, 1);
+    assert_string_not_equal(t3.u.task.id, t1.u.task.id);
+    assert_string_not_equal(t3.u.task.id, t2.u.task.id);
+
+    /* refused twice: dead, with the reason */
+    s_answer(x, PL_CMD_NACK, t3.u.task.id, "cannot code: test refusal");
+    s_recv(x, PL_CMD_TASK, &m);
+    assert_string_equal(m.u.task.id, t3.u.task.id);
+    assert_int_equal(m.u.task.attempt, 2);
+    s_answer(x, PL_CMD_NACK, t3.u.task.id, "cannot code: test refusal");
+    pl_msg_release(&m);
+
+    /* t2 unanswered: its lease runs out and it comes again, second attempt */
+    s_recv(x, PL_CMD_TASK, &m);
+    assert_string_equal(m.u.task.id, t2.u.task.id);
+    assert_int_equal(m.u.task.attempt, 2);
+    assert_string_equal(m.u.task.article.text, t2.u.task.article.text);
+    s_answer(x, PL_CMD_DONE, m.u.task.id, NULL);
+    pl_msg_release(&m);
+    assert_logs(p, "article dead id=", READY_TIMEOUT_MS);
+
+    /* the dead letter and its reason, as parley shows them */
+    char data[256];
+    snprintf(data, sizeof data, "%s", f->dir);
+    struct proc *d = run_expect(f, 0, "parley", "dead", "--data", data);
+    assert_contains("parley dead", text(&d->obuf), t3.u.task.id);
+    assert_contains("parley dead", text(&d->obuf), "cannot code: test refusal");
+    assert_contains("parley dead", text(&d->ebuf), "2 done, 1 dead");
+
+    proc_signal(p, SIGTERM);
+    assert_stops_cleanly(p);
+    char line[4096];
+    proc_line(p, " stopped ", line, sizeof line);
+    assert_contains("the fetcher's stopped line", line, " done=2 ");
+    assert_contains("the fetcher's stopped line", line, " nack=2 ");
+    assert_contains("the fetcher's stopped line", line, " expired=1 ");
+    assert_contains("the fetcher's stopped line", line, " taken_in=3 ");
+    pl_msg_release(&t1);
+    pl_msg_release(&t2);
+    pl_msg_release(&t3);
+}
+
+static void test_fetcher_restarted_resends_nothing_finished(void **state)
+{
+    struct fx *f = *state;
+    char in[256], file[320], inputs[300];
+    s_mkdir_in(f, in, sizeof in);
+    for (int i = 0; i < 4; i++) {
+        snprintf(file, sizeof file, "%s/%d.txt", in, i);
+        write_file(file, "Article number %d reports talks.\n", i);
+    }
+    snprintf(inputs, sizeof inputs, "\"%s\"", in);
+    struct proc *p = s_start_fetcher(f, inputs, 60000, 3, NULL);
+    void *x = s_fake_extractor(f, 3);
+    struct pl_msg t[3];
+    for (int i = 0; i < 3; i++)
+        s_recv(x, PL_CMD_TASK, &t[i]);
+    /* two done, one still in hand when the fetcher stops */
+    s_answer(x, PL_CMD_DONE, t[0].u.task.id, NULL);
+    s_answer(x, PL_CMD_DONE, t[1].u.task.id, NULL);
+    struct pl_msg m;
+    s_recv(x, PL_CMD_TASK, &m); /* the fourth fills the freed place */
+    char fourth[64];
+    snprintf(fourth, sizeof fourth, "%s", m.u.task.id);
+    pl_msg_release(&m);
+    s_hb_round_trip(x);
+    proc_signal(p, SIGTERM);
+    assert_stops_cleanly(p);
+
+    /* the same inputs again: the two finished articles are not offered, the two in hand are */
+    p = s_start_fetcher(f, inputs, 60000, 3, NULL);
+    assert_logs(p, "2 articles leased before the last stop are pending again", READY_TIMEOUT_MS);
+    char work[256];
+    fx_endpoint(f, "work", work, sizeof work);
+    void *y = s_fake_extractor(f, 10);
+    struct pl_msg a, b;
+    s_recv(y, PL_CMD_TASK, &a);
+    s_recv(y, PL_CMD_TASK, &b);
+    assert_false(s_arrives(y, 500));
+    bool got_third = !strcmp(a.u.task.id, t[2].u.task.id) || !strcmp(b.u.task.id, t[2].u.task.id);
+    bool got_fourth = !strcmp(a.u.task.id, fourth) || !strcmp(b.u.task.id, fourth);
+    assert_true(got_third && got_fourth);
+    assert_int_equal(a.u.task.attempt, 2); /* the first attempt still counts */
+    proc_signal(p, SIGTERM);
+    assert_stops_cleanly(p);
+    char line[4096];
+    proc_line(p, " stopped ", line, sizeof line);
+    assert_contains("the restarted fetcher's stopped line", line, " taken_in=0 ");
+    for (int i = 0; i < 3; i++)
+        pl_msg_release(&t[i]);
+    pl_msg_release(&a);
+    pl_msg_release(&b);
+}
+
+static void test_fetcher_watches_a_folder_and_reads_stdin(void **state)
+{
+    struct fx *f = *state;
+    char in[256], tmp[320], final[320], inputs[300];
+    s_mkdir_in(f, in, sizeof in);
+    snprintf(inputs, sizeof inputs, "\"%s\", \"-\"", in);
+    f->stdin_text = "First piped article.\n\fSecond piped article.\n"
+                    "title: Third\n---\nThird piped article.\n";
+    struct proc *p = s_start_fetcher(f, inputs, 60000, 3, NULL);
+    void *x = s_fake_extractor(f, 10);
+    struct pl_msg m;
+    char seen[3][128];
+    for (int i = 0; i < 3; i++) {
+        s_recv(x, PL_CMD_TASK, &m);
+        snprintf(seen[i], sizeof seen[i], "%s", m.u.task.article.text);
+        if (m.u.task.article.title)
+            assert_string_equal(m.u.task.article.title, "Third");
+        s_answer(x, PL_CMD_DONE, m.u.task.id, NULL);
+        pl_msg_release(&m);
+    }
+    assert_string_equal(seen[0], "First piped article.\n");
+    assert_string_equal(seen[1], "Second piped article.\n");
+    assert_string_equal(seen[2], "Third piped article.\n");
+    s_hb_round_trip(x);
+    proc_signal(p, SIGTERM);
+    assert_stops_cleanly(p);
+
+    /* watched: a file written later (under a temporary name, then renamed) is taken in */
+    snprintf(inputs, sizeof inputs, "\"%s\"", in);
+    char cfg[256], work[256];
+    fx_endpoint(f, "work", work, sizeof work);
+    fx_path(f, "fetcher.cfg", cfg, sizeof cfg);
+    write_file(cfg,
+               "work = { bind = \"%s\"; };\n"
+               "fetcher = { data_dir = \"%s\"; status_s = 0; };\n"
+               "sources = { inputs = [ %s ]; watch = true; };\n",
+               work, f->dir, inputs);
+    p = proc_start(f, "parley-fetcher", "-c", cfg, (const char *)NULL);
+    assert_logs(p, " ready", READY_TIMEOUT_MS);
+    void *y = s_fake_extractor(f, 10);
+    assert_false(s_arrives(y, 300));
+    snprintf(tmp, sizeof tmp, "%s/late.txt.part", in);
+    snprintf(final, sizeof final, "%s/late.txt", in);
+    write_file(tmp, "A late article about a ceasefire.\n");
+    assert_false(s_arrives(y, 300)); /* a .part file is not read */
+    assert_int_equal(rename(tmp, final), 0);
+    s_recv(y, PL_CMD_TASK, &m);
+    assert_string_equal(m.u.task.article.text, "A late article about a ceasefire.\n");
+    pl_msg_release(&m);
+    proc_signal(p, SIGTERM);
+    assert_stops_cleanly(p);
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -1561,6 +1841,10 @@ int main(void)
         T(test_extractor_sends_done_only_after_the_store_ok),
         T(test_extractor_hands_a_store_refusal_back_with_nack),
         T(test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease),
+        T(test_extractor_repeats_ready_with_its_window),
+        T(test_fetcher_leases_against_credit_redelivers_and_dead_letters),
+        T(test_fetcher_restarted_resends_nothing_finished),
+        T(test_fetcher_watches_a_folder_and_reads_stdin),
         T(test_store_stores_merges_publishes_and_replays),
         T(test_tail_survives_store_restart_and_resumes_from_state),
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),

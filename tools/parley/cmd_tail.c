@@ -55,15 +55,19 @@ static const char *const usage =
     "  parley tail --country ARM --cameo 04 --format jsonl\n"
     "  parley tail --from-start --state tail.seq --format csv >> events.csv\n"
     "\n"
+    "SIGUSR1 makes it show every event stored so far and exit 0 (how parley up --once ends).\n"
+    "\n"
     "exit status: 0 interrupted, 64 usage, 65 the store refused a request, 69 no store,\n"
     "74 cannot write the output or the state\n";
 
-static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_stop, g_drain;
 
 static void s_on_signal(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    if (sig == SIGUSR1)
+        g_drain = 1;
+    else
+        g_stop = 1;
 }
 
 struct tail {
@@ -264,6 +268,8 @@ static int s_follow(struct tail *t, const char *replay_ep)
 {
     int64_t last_heard = pl_now_ms();
     while (!g_stop) {
+        if (g_drain) /* everything stored so far, then out */
+            return s_sync(t, replay_ep, false);
         zmq_pollitem_t it = {.socket = t->sub, .events = ZMQ_POLLIN};
         int n = zmq_poll(&it, 1, 500);
         if (n < 0) {
@@ -451,6 +457,7 @@ int cmd_tail(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     pl_buf_init(&t.o.line);

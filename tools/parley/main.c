@@ -25,13 +25,15 @@ static int s_not_built(int argc, char **argv)
 
 static const struct command commands[] = {
     {"up", "up [--extractors N] [--data DIR] [--once] [PATH|URL ...]",
-     "run the whole pipeline locally and show events as they arrive", s_not_built},
+     "run the whole pipeline locally and show events as they arrive", cmd_up},
     {"tail", "tail [--since N | --from-start] [--actor CODE] [--country ISO3] [--cameo PREFIX]",
      "follow the live event stream, resumably", cmd_tail},
     {"query", "query [filters] [--endpoint EP | --db PATH]", "search stored events", cmd_query},
     {"export", "export --format jsonl|csv [--gdelt]", "export stored events", cmd_export},
     {"extract", "extract [--dict DIR] FILE...|-",
      "code articles offline, one JSON mention per line", cmd_extract},
+    {"dead", "dead [--data DIR] [--retry ID | --retry-all]",
+     "list the articles the fetcher gave up on, and why", cmd_dead},
     {"keygen", "keygen NAME", "write a CURVE key pair", s_not_built},
 };
 
