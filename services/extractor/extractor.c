@@ -20,7 +20,11 @@
 
 /* An article taken from the fetcher and not yet acknowledged. */
 struct job {
-    struct pl_msg task; /* the TASK as received (owns the article) */
+    struct pl_msg task;   /* the TASK as received (owns the article) */
+    bool sent;            /* its EVENTS went to the store; waiting for OK */
+    struct pl_buf events; /* the EVENTS body, kept for resending */
+    int64_t sent_at;      /* when it was (re)sent */
+    int retries;          /* resends so far */
 };
 
 struct extractor {
@@ -34,16 +38,12 @@ struct extractor {
     char *dict_dir;              /* where they come from */
     uint32_t credit;             /* tasks taken at once */
     char worker[128];            /* host:pid, for the fetcher's logs */
-    struct job queue[MAX_QUEUE]; /* tasks waiting, in arrival order */
+    struct job queue[MAX_QUEUE]; /* tasks in hand, in arrival order */
     size_t nqueue;
-    bool busy;            /* queue[0] is at the store, waiting for OK */
-    struct pl_buf events; /* the EVENTS body of queue[0], kept for resending */
-    int64_t sent_at;      /* when it was (re)sent */
-    int retries;          /* resends so far */
-    int64_t timeout_ms;   /* ingest.timeout_ms */
-    int64_t ready_ms;     /* work.ready_ms: READY again after this long */
-    int64_t ready_at;     /* when READY was last sent */
-    int max_retries;      /* ingest.retries */
+    int64_t timeout_ms; /* ingest.timeout_ms */
+    int64_t ready_ms;   /* work.ready_ms: READY again after this long */
+    int64_t ready_at;   /* when READY was last sent */
+    int max_retries;    /* ingest.retries */
     /* counters for the shutdown line */
     unsigned long tasks, done, nacked, mentions, resent, abandoned, unexpected, stale;
     uint64_t bytes;  /* article text coded */
@@ -63,7 +63,6 @@ struct extractor *extractor_new(const struct extractor_config *cfg, const struct
 {
     struct extractor *self = pl_xcalloc(1, sizeof *self);
     pl_buf_init(&self->scratch);
-    pl_buf_init(&self->events);
     pl_drops_init(&self->drops);
     self->loop = pl_loop_new();
     self->credit = (uint32_t)cfg->credit;
@@ -136,10 +135,19 @@ static void s_ready(struct extractor *self)
     (void)s_send_work(self, &ready);
 }
 
-/* Finishes queue[0]: DONE (or NACK with reason) to the fetcher, credit back. */
-static void s_finish(struct extractor *self, const char *nack_reason)
+/* Removes queue[i], keeping the arrival order of the rest. */
+static void s_drop(struct extractor *self, size_t i)
 {
-    struct job *j = &self->queue[0];
+    pl_msg_release(&self->queue[i].task);
+    pl_buf_release(&self->queue[i].events);
+    memmove(&self->queue[i], &self->queue[i + 1], (self->nqueue - i - 1) * sizeof self->queue[0]);
+    self->nqueue--;
+}
+
+/* Finishes queue[i]: DONE (or NACK with reason) to the fetcher, which frees its place. */
+static void s_finish(struct extractor *self, size_t i, const char *nack_reason)
+{
+    struct job *j = &self->queue[i];
     struct pl_msg m;
     if (nack_reason) {
         m = (struct pl_msg){.cmd = PL_CMD_NACK};
@@ -155,48 +163,39 @@ static void s_finish(struct extractor *self, const char *nack_reason)
         if (s_send_work(self, &m) == 0)
             self->done++;
     }
-    pl_msg_release(&j->task);
-    memmove(&self->queue[0], &self->queue[1], (self->nqueue - 1) * sizeof self->queue[0]);
-    self->nqueue--;
-    self->busy = false;
+    s_drop(self, i);
 }
 
-/* Drops queue[0] without an answer: its lease will bring it back, to someone. */
-static void s_abandon(struct extractor *self)
+static int s_send_events(struct extractor *self, struct job *j)
 {
-    pl_log_warn("store did not acknowledge article id=%s after %d tries; leaving it to its "
-                "lease",
-                self->queue[0].task.u.task.id, self->retries + 1);
-    self->abandoned++;
-    pl_msg_release(&self->queue[0].task);
-    memmove(&self->queue[0], &self->queue[1], (self->nqueue - 1) * sizeof self->queue[0]);
-    self->nqueue--;
-    self->busy = false;
-}
-
-static int s_send_events(struct extractor *self)
-{
+    j->sent_at = pl_now_ms();
     if (zmq_send(self->ingest, "EVENTS", 6, ZMQ_DONTWAIT | ZMQ_SNDMORE) < 0 ||
-        zmq_send(self->ingest, self->events.data, self->events.len, 0) < 0) {
+        zmq_send(self->ingest, j->events.data, j->events.len, 0) < 0) {
         pl_log_limited(&self->drops.rl, PL_LOG_WARN, "cannot send EVENTS to the store: %s",
                        zmq_strerror(zmq_errno()));
         return -1;
     }
-    self->sent_at = pl_now_ms();
     return 0;
 }
 
-/* Extracts queue[0] and sends its mentions to the store. */
+/* Extracts every task not yet coded and sends its mentions to the store. All of them are
+ * at the store at once (at most the window), so the store commits them together instead of
+ * one commit per article and extractor. */
 static void s_start_next(struct extractor *self)
 {
-    while (!self->busy && self->nqueue > 0) {
-        struct pl_task *t = &self->queue[0].task.u.task;
+    for (size_t i = 0; i < self->nqueue;) {
+        struct job *j = &self->queue[i];
+        if (j->sent) {
+            i++;
+            continue;
+        }
+        struct pl_task *t = &j->task.u.task;
         struct extract_result res;
         char why[256];
         int64_t t0 = pl_now_ms();
         if (extract_article(self->lex, &t->article, EXTRACT_VERSION, &res, why, sizeof why) != 0) {
             pl_log_warn("cannot code article id=%s: %s", t->id, why);
-            s_finish(self, why);
+            s_finish(self, i, why);
             continue;
         }
         self->busy_ms += pl_now_ms() - t0;
@@ -210,9 +209,9 @@ static void s_start_next(struct extractor *self)
         if (res.n > PL_MAX_BATCH)
             pl_log_warn("article id=%s has %zu mentions; sending the first %u", t->id, res.n,
                         (unsigned)PL_MAX_BATCH);
-        pl_buf_clear(&self->events);
+        pl_buf_init(&j->events);
         struct pl_diag diag;
-        enum pl_status st = pl_msg_encode(&ev, &self->events, &diag);
+        enum pl_status st = pl_msg_encode(&ev, &j->events, &diag);
         size_t n = res.n;
         extract_result_release(&res);
         if (st != PL_OK) {
@@ -220,19 +219,26 @@ static void s_start_next(struct extractor *self)
             snprintf(reason, sizeof reason, "cannot encode its mentions: %s at %s",
                      pl_status_name(st), diag.where);
             pl_log_warn("article id=%s: %s", t->id, reason);
-            s_finish(self, reason);
+            s_finish(self, i, reason);
             continue;
         }
         self->mentions += n;
-        self->retries = 0;
-        self->busy = true;
-        (void)s_send_events(self);
+        j->retries = 0;
+        j->sent = true;
+        (void)s_send_events(self, j);
+        i++;
     }
 }
 
 static void s_on_task(struct extractor *self, struct pl_msg *m)
 {
     self->tasks++;
+    for (size_t i = 0; i < self->nqueue; i++)
+        if (strcmp(self->queue[i].task.u.task.id, m->u.task.id) == 0) {
+            /* redelivered while still in hand (its lease ran out): the one in hand answers */
+            pl_msg_release(m);
+            return;
+        }
     if (self->nqueue == MAX_QUEUE) {
         /* more than the credit offered: refuse, the fetcher will try elsewhere */
         struct pl_msg nack = {.cmd = PL_CMD_NACK};
@@ -243,27 +249,31 @@ static void s_on_task(struct extractor *self, struct pl_msg *m)
         pl_msg_release(m);
         return;
     }
-    self->queue[self->nqueue++].task = *m; /* the queue takes the message over */
+    struct job *j = &self->queue[self->nqueue++];
+    memset(j, 0, sizeof *j);
+    j->task = *m; /* the queue takes the message over */
     memset(m, 0, sizeof *m);
-    s_start_next(self);
 }
 
 static void s_on_store_reply(struct extractor *self, const struct pl_msg *m)
 {
     const char *id = m->cmd == PL_CMD_OK ? m->u.ok.id : m->u.err.id;
-    if (!self->busy || !id || strcmp(id, self->queue[0].task.u.task.id) != 0) {
+    size_t i = 0;
+    while (id && i < self->nqueue &&
+           (!self->queue[i].sent || strcmp(id, self->queue[i].task.u.task.id) != 0))
+        i++;
+    if (!id || i == self->nqueue) {
         self->stale++; /* an answer to a resend we already settled */
         return;
     }
     if (m->cmd == PL_CMD_OK) {
-        s_finish(self, NULL);
+        s_finish(self, i, NULL);
     } else {
         pl_log_warn("store refused article id=%s: %s", id, m->u.err.reason);
         char reason[PL_MAX_REASON_BYTES];
         snprintf(reason, sizeof reason, "store: %s", m->u.err.reason);
-        s_finish(self, reason);
+        s_finish(self, i, reason);
     }
-    s_start_next(self);
 }
 
 static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
@@ -296,6 +306,8 @@ static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
         }
         pl_frames_close(&fr);
     }
+    /* the tasks that came in this round, coded and sent together */
+    s_start_next(self);
     return 0;
 }
 
@@ -305,19 +317,30 @@ static int s_on_timer(struct pl_loop *loop, void *arg)
     struct extractor *self = arg;
     if (pl_now_ms() - self->ready_at >= self->ready_ms)
         s_ready(self);
-    if (!self->busy || pl_now_ms() - self->sent_at < self->timeout_ms)
-        return 0;
-    if (self->retries >= self->max_retries) {
-        s_abandon(self);
-        s_start_next(self);
-        return 0;
+    int64_t now = pl_now_ms();
+    for (size_t i = 0; i < self->nqueue;) {
+        struct job *j = &self->queue[i];
+        if (!j->sent || now - j->sent_at < self->timeout_ms) {
+            i++;
+            continue;
+        }
+        if (j->retries >= self->max_retries) {
+            /* dropped without an answer: its lease will bring it back, to someone */
+            pl_log_warn("store did not acknowledge article id=%s after %d tries; leaving it "
+                        "to its lease",
+                        j->task.u.task.id, j->retries + 1);
+            self->abandoned++;
+            s_drop(self, i);
+            continue;
+        }
+        j->retries++;
+        self->resent++;
+        pl_log_limited(&self->drops.rl, PL_LOG_WARN,
+                       "no answer from the store for article id=%s; sending again (try %d)",
+                       j->task.u.task.id, j->retries + 1);
+        (void)s_send_events(self, j);
+        i++;
     }
-    self->retries++;
-    self->resent++;
-    pl_log_limited(&self->drops.rl, PL_LOG_WARN,
-                   "no answer from the store for article id=%s; sending again (try %d)",
-                   self->queue[0].task.u.task.id, self->retries + 1);
-    (void)s_send_events(self);
     return 0;
 }
 
@@ -385,13 +408,12 @@ void extractor_destroy(struct extractor **self_p)
     pl_sock_close_now(&self->ingest);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
-    for (size_t i = 0; i < self->nqueue; i++)
-        pl_msg_release(&self->queue[i].task);
+    while (self->nqueue > 0)
+        s_drop(self, self->nqueue - 1);
     lexicon_destroy(&self->lex);
     free(self->dict_dir);
     pl_loop_destroy(&self->loop);
     pl_buf_release(&self->scratch);
-    pl_buf_release(&self->events);
     free(self);
     *self_p = NULL;
 }

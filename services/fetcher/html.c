@@ -26,8 +26,8 @@
 #include <libxml/xmlmemory.h>
 
 /* HTML_PARSE_IGNORE_ENC: the input is always UTF-8 by the time libxml2 parses it. */
-#define S_PARSE_OPTS                                                                           \
-    (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |      \
+#define S_PARSE_OPTS                                                                               \
+    (HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET |           \
      HTML_PARSE_IGNORE_ENC)
 
 #define S_FIELD_MAX   1024 /* longest title or outlet kept, in bytes */
@@ -293,9 +293,8 @@ static void s_w_bytes(struct s_writer *w, const char *s, size_t n, bool cuttable
     bool sep = w->space && w->para.len > 0;
     w->space = false;
     if (w->limit) {
-        size_t room = w->para.len + (sep ? 1u : 0u) < w->limit
-                          ? w->limit - w->para.len - (sep ? 1u : 0u)
-                          : 0;
+        size_t room =
+            w->para.len + (sep ? 1u : 0u) < w->limit ? w->limit - w->para.len - (sep ? 1u : 0u) : 0;
         if (n > room) {
             if (!cuttable || room == 0)
                 return;
@@ -362,16 +361,36 @@ static const struct {
     const char *label;
     const char *name;
 } s_aliases[] = {
-    {"iso-8859-1", "LATIN1"},   {"iso8859-1", "LATIN1"},     {"iso_8859-1", "LATIN1"},
-    {"latin1", "LATIN1"},       {"l1", "LATIN1"},            {"us-ascii", "LATIN1"},
-    {"ascii", "LATIN1"},        {"cp819", "LATIN1"},         {"windows-1252", "LATIN1"},
-    {"cp1252", "LATIN1"},       {"x-cp1252", "LATIN1"},      {"utf8", "UTF-8"},
-    {"utf-8", "UTF-8"},         {"unicode-1-1-utf-8", "UTF-8"}, {"x-cp1251", "WINDOWS-1251"},
-    {"win-1251", "WINDOWS-1251"}, {"gb2312", "GB18030"},      {"gbk", "GB18030"},
-    {"x-gbk", "GB18030"},       {"shift_jis", "CP932"},      {"shift-jis", "CP932"},
-    {"sjis", "CP932"},          {"x-sjis", "CP932"},         {"windows-31j", "CP932"},
-    {"euc-kr", "CP949"},        {"ks_c_5601-1987", "CP949"}, {"iso-8859-9", "WINDOWS-1254"},
-    {"latin5", "WINDOWS-1254"}, {"tis-620", "CP874"},        {"iso-8859-11", "CP874"},
+    {"iso-8859-1", "LATIN1"},
+    {"iso8859-1", "LATIN1"},
+    {"iso_8859-1", "LATIN1"},
+    {"latin1", "LATIN1"},
+    {"l1", "LATIN1"},
+    {"us-ascii", "LATIN1"},
+    {"ascii", "LATIN1"},
+    {"cp819", "LATIN1"},
+    {"windows-1252", "LATIN1"},
+    {"cp1252", "LATIN1"},
+    {"x-cp1252", "LATIN1"},
+    {"utf8", "UTF-8"},
+    {"utf-8", "UTF-8"},
+    {"unicode-1-1-utf-8", "UTF-8"},
+    {"x-cp1251", "WINDOWS-1251"},
+    {"win-1251", "WINDOWS-1251"},
+    {"gb2312", "GB18030"},
+    {"gbk", "GB18030"},
+    {"x-gbk", "GB18030"},
+    {"shift_jis", "CP932"},
+    {"shift-jis", "CP932"},
+    {"sjis", "CP932"},
+    {"x-sjis", "CP932"},
+    {"windows-31j", "CP932"},
+    {"euc-kr", "CP949"},
+    {"ks_c_5601-1987", "CP949"},
+    {"iso-8859-9", "WINDOWS-1254"},
+    {"latin5", "WINDOWS-1254"},
+    {"tis-620", "CP874"},
+    {"iso-8859-11", "CP874"},
 };
 
 /* Copies a charset label out of s (quotes and spaces around it skipped), keeping only the
@@ -422,24 +441,19 @@ static bool s_iconv(const char *name, const char *in, size_t n, struct pl_buf *o
     for (;;) {
         char *op = out->data + out->len;
         size_t ol = out->cap - out->len - 1;
-        size_t r = il ? iconv(cd, &ip, &il, &op, &ol) : iconv(cd, NULL, NULL, &op, &ol);
+        size_t r = iconv(cd, &ip, &il, &op, &ol);
         int err = errno;
         out->len = (size_t)(op - out->data);
         out->data[out->len] = '\0';
-        if (r != (size_t)-1) {
-            if (il == 0)
-                break; /* input done and shift state flushed */
-            continue;
-        }
+        if (r != (size_t)-1 || il == 0)
+            break; /* UTF-8 output has no shift state to flush */
         if (err == E2BIG) {
             pl_buf_reserve(out, il * 2 + 64);
-        } else if (il) {
+        } else {
             pl_buf_append(out, "\xEF\xBF\xBD", 3); /* EILSEQ, or EINVAL at the very end */
             ip++;
             il--;
             iconv(cd, NULL, NULL, NULL, NULL);
-        } else {
-            break;
         }
     }
     iconv_close(cd);
@@ -590,14 +604,14 @@ static bool s_meta_charset(const char *body, size_t len, char *label, size_t cap
 /* Media types that are certainly not a web page; anything else is sniffed. */
 static bool s_media_rejected(const char *mt)
 {
-    static const char *const prefixes[] = {"image/", "audio/", "video/", "font/", "model/",
-                                           "application/vnd."};
+    static const char *const prefixes[] = {"image/", "audio/", "video/",
+                                           "font/",  "model/", "application/vnd."};
     static const char *const exact[] = {
-        "application/pdf",        "application/zip",        "application/gzip",
-        "application/x-gzip",     "application/json",       "application/javascript",
+        "application/pdf",          "application/zip",      "application/gzip",
+        "application/x-gzip",       "application/json",     "application/javascript",
         "application/x-javascript", "text/javascript",      "text/css",
-        "application/rss+xml",    "application/atom+xml",   "application/msword",
-        "application/x-tar",      "application/x-bzip2",    "application/wasm",
+        "application/rss+xml",      "application/atom+xml", "application/msword",
+        "application/x-tar",        "application/x-bzip2",  "application/wasm",
     };
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (strncmp(mt, prefixes[i], strlen(prefixes[i])) == 0)
@@ -616,8 +630,8 @@ static bool s_looks_binary(const char *body, size_t len)
     static const struct {
         const char *magic;
         size_t len;
-    } magics[] = {{"%PDF-", 5},    {"\x89PNG", 4}, {"GIF8", 4},          {"\xFF\xD8\xFF", 3},
-                  {"PK\x03\x04", 4}, {"\x1F\x8B", 2}, {"RIFF", 4}, {"\x7F" "ELF", 4}};
+    } magics[] = {{"%PDF-", 5},      {"\x89PNG", 4},  {"GIF8", 4}, {"\xFF\xD8\xFF", 3},
+                  {"PK\x03\x04", 4}, {"\x1F\x8B", 2}, {"RIFF", 4}, {"\177ELF", 4}};
     for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
         if (len >= magics[i].len && memcmp(body, magics[i].magic, magics[i].len) == 0)
             return true;
@@ -790,16 +804,16 @@ static bool s_jsonld_date(const char *json, char *out, size_t cap)
 /* ---- element classes and per-element statistics ---------------------------------------- */
 
 enum {
-    S_PARA = 1u << 0,      /* a paragraph: its text scores for its parent */
-    S_CONTAINER = 1u << 1, /* a block that holds paragraphs */
-    S_NEVER = 1u << 2,     /* never visible text (script, style, form controls, head) */
-    S_LAYOUT = 1u << 3,    /* page furniture by its tag (nav, header, footer, aside) */
-    S_FORM = 1u << 4,      /* <form>: furniture, unless it wraps the whole page */
-    S_LINK = 1u << 5,      /* <a> */
-    S_BR = 1u << 6,        /* <br> */
-    S_LISTY = 1u << 7,     /* a container dropped when it is mostly links */
-    S_ROOTISH = 1u << 8,   /* <html>, <body>: never dropped */
-    S_HIDDEN = 1u << 9,    /* hidden attribute, display:none, or a furniture ARIA role */
+    S_PARA = 1u << 0,       /* a paragraph: its text scores for its parent */
+    S_CONTAINER = 1u << 1,  /* a block that holds paragraphs */
+    S_NEVER = 1u << 2,      /* never visible text (script, style, form controls, head) */
+    S_LAYOUT = 1u << 3,     /* page furniture by its tag (nav, header, footer, aside) */
+    S_FORM = 1u << 4,       /* <form>: furniture, unless it wraps the whole page */
+    S_LINK = 1u << 5,       /* <a> */
+    S_BR = 1u << 6,         /* <br> */
+    S_LISTY = 1u << 7,      /* a container dropped when it is mostly links */
+    S_ROOTISH = 1u << 8,    /* <html>, <body>: never dropped */
+    S_HIDDEN = 1u << 9,     /* hidden attribute, display:none, or a furniture ARIA role */
     S_CLASSJUNK = 1u << 10, /* class or id names boilerplate */
     S_PROTECTED = 1u << 11, /* holds the main article: class, id and form rules do not apply */
     S_JUNK = 1u << 12,      /* pass B dropped it */
@@ -912,14 +926,13 @@ static int s_tag_cmp(const void *key, const void *elem)
  * non-alphanumerics and at camelCase humps ("shareBar"), and words compare whole, so
  * "canvas" or "leader" do not match "nav" or "ad". */
 static const char *const s_junk_words[] = {
-    "ad",          "ads",         "adsbygoogle", "advert",       "adverts",   "advertisement",
-    "advertising", "banner-ad",   "breadcrumb",  "breadcrumbs",  "comment",   "comments",
-    "consent",     "cookie",      "cookies",     "footer",       "header",    "masthead",
-    "menu",        "modal",       "nav",         "navbar",       "navigation", "newsletter",
-    "outbrain",    "popup",       "promo",       "promos",       "promotion", "recommended",
-    "recommendations", "related", "share",       "sharing",      "sidebar",   "social",
-    "sponsored",   "subscribe",   "subscription", "taboola",     "tags",      NULL,
-};
+    "ad",          "ads",          "adsbygoogle", "advert",     "adverts",     "advertisement",
+    "advertising", "breadcrumb",   "breadcrumbs", "comment",    "comments",    "consent",
+    "cookie",      "cookies",      "footer",      "header",     "masthead",    "menu",
+    "modal",       "nav",          "navbar",      "navigation", "newsletter",  "outbrain",
+    "popup",       "promo",        "promos",      "promotion",  "recommended", "recommendations",
+    "related",     "share",        "sharing",     "sidebar",    "social",      "sponsored",
+    "subscribe",   "subscription", "taboola",     "tags",       NULL};
 
 static bool s_junk_word(const char *w)
 {
@@ -1004,37 +1017,43 @@ struct s_cand {
     int kind;
 };
 
-/* Ranks of publication-time sources, best first. */
+/* Ranks of publication-time sources, best first: the metas take 0-6 in the order of
+ * s_date_metas, then JSON-LD. <time> elements are looked at only when all of these fail. */
+static const char *const s_date_metas[] = {
+    "article:published_time", "og:published_time", "pubdate", "publishdate", "date",
+    "datepublished",          "dc.date.issued",    NULL};
+
 enum {
-    R_ARTICLE_META = 0, /* article:published_time */
-    R_JSONLD = 7,       /* ranks 1-6 are the other metas, in the order of s_date_metas */
+    R_ITEMPROP = 5, /* itemprop="datePublished", on a <meta> or any other element */
+    R_JSONLD = 7,
     R_NONE = 100,
 };
 
-static const char *const s_date_metas[] = {
-    "article:published_time", "og:published_time", "pubdate", "publishdate", "date",
-    "datepublished",          "dc.date.issued",    NULL,
-};
-
 struct s_doc {
-    struct s_stat *st; /* one per element, counted before pass A; node->_private points here */
-    size_t nst, capst;
-    struct s_cand *cands; /* <article>, [itemprop=articleBody], <main> */
-    size_t ncands, capcands;
-    xmlNode *root, *body, *title_el, *h1_el;
-    const char *og_title, *site_name, *app_name, *og_url, *canonical, *base_href, *lang;
-    char date[32];      /* best publication time from the metas or JSON-LD */
-    int date_rank;      /* its rank, R_NONE when there is none */
-    char page_time[32]; /* first valid <time datetime> of the page */
-    bool relaxed;       /* pass B without the class/id and form rules */
-    unsigned links;     /* depth of <a> elements around the node pass B is in */
-    xmlNode *best;      /* pass B's densest container */
-    uint32_t best_score;
-    xmlNode *top; /* pass C's current root */
-    struct s_writer *w;
-    char *found; /* the time search's result buffer (32 bytes) */
+    struct s_stat *st;         /* one per element; node->_private points into it */
+    size_t nst, capst;         /* used and allocated (the element count) */
+    struct s_cand *cands;      /* <article>, [itemprop=articleBody], <main> */
+    size_t ncands, capcands;   /* used and allocated */
+    xmlNode *root, *body;      /* <html> (or whatever the root is) and the first <body> */
+    xmlNode *title_el, *h1_el; /* first <title> and first <h1> */
+    const char *og_title;      /* attribute values, pointing into the tree: */
+    const char *site_name;     /*   og:site_name */
+    const char *app_name;      /*   application-name */
+    const char *og_url;        /*   og:url */
+    const char *canonical;     /*   <link rel=canonical href> */
+    const char *base_href;     /*   <base href> */
+    const char *lang;          /*   <html lang> */
+    char date[32];             /* best publication time from the metas or JSON-LD */
+    int date_rank;             /* its rank, R_NONE when there is none */
+    char page_time[32];        /* first valid <time datetime> of the page */
+    bool relaxed;              /* pass B without the class/id and form rules */
+    unsigned links;            /* depth of <a> elements around the node pass B is in */
+    xmlNode *best;             /* pass B's densest container */
+    uint32_t best_score;       /* and its score */
+    xmlNode *top;              /* pass C's current root */
+    struct s_writer *w;        /* pass C's output */
+    char *found;               /* the <time> search's result (32 bytes) */
 };
-
 
 static struct s_stat *s_st(const xmlNode *n)
 {
@@ -1146,7 +1165,7 @@ static int s_a_enter(xmlNode *n, void *arg)
             s_push_cand(d, n, K_BODYPROP);
         if (id != T_META && s_has_token(v, "datePublished")) {
             const char *c = s_attr(n, "content");
-            s_offer_date(d, 5, c ? c : s_attr(n, "datetime"));
+            s_offer_date(d, R_ITEMPROP, c ? c : s_attr(n, "datetime"));
         }
     }
     char buf[32];
@@ -1416,8 +1435,8 @@ static void s_content(struct s_doc *d, struct s_writer *w, char *ctime)
         s_extract_root(d, pick ? pick : win);
         return;
     }
-    /* Siblings of the densest block that are nearly as dense are the same article split by
-     * an advert or a photo. */
+    /* Siblings of the densest block with at least a quarter of its text are usually the same
+     * article, split by an advert or a photo. */
     for (xmlNode *c = win->parent->children; c; c = c->next) {
         const struct s_stat *s = s_st(c);
         if (c == win || (s && (s->flags & S_SEEN) && s->ptext > 0 &&
@@ -1431,8 +1450,9 @@ static void s_content(struct s_doc *d, struct s_writer *w, char *ctime)
 /* Removes " | Outlet" (or "Outlet | ") from a title when that part is the outlet's name. */
 static void s_strip_site(char *t, const char *outlet)
 {
-    static const char *const seps[] = {" | ", " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ",
-                                       " \xC2\xB7 ", " \xE2\x80\xA2 ", " :: ", " : "};
+    static const char *const seps[] = {
+        " | ",  " - ", " \xE2\x80\x93 ", " \xE2\x80\x94 ", " \xC2\xB7 ", " \xE2\x80\xA2 ",
+        " :: ", " : "};
     size_t ol = strlen(outlet);
     for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++) {
         size_t sl = strlen(seps[i]);
@@ -1485,8 +1505,7 @@ static char *s_resolve(const char *href, const char *base)
     xmlChar *r = xmlBuildURI((const xmlChar *)h, (const xmlChar *)base);
     if (!r) {
         /* Spaces and raw UTF-8 make libxml2's URI parser give up; percent-encoded they pass. */
-        xmlChar *esc =
-            xmlURIEscapeStr((const xmlChar *)h, (const xmlChar *)":/?#[]@!$&'()*+,;=%~");
+        xmlChar *esc = xmlURIEscapeStr((const xmlChar *)h, (const xmlChar *)":/?#[]@!$&'()*+,;=%~");
         if (esc) {
             r = xmlBuildURI(esc, (const xmlChar *)base);
             xmlFree(esc);

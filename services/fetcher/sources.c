@@ -501,6 +501,8 @@ static long s_header_at(const char *t, size_t len, bool eof)
 
 size_t sources_split(const char *buf, size_t len, bool eof, size_t *article_len)
 {
+    if (len == 0)
+        return 0;      /* (buf may be NULL then) */
     bool text = false; /* non-blank text seen since the article's start */
     size_t i = 0;
     /* the article's own header block, if it has one */

@@ -4,8 +4,9 @@
 # Starts tests/data/http_server.py on a loopback port and runs `parley up --once` (store,
 # fetcher, extractor) on its URLs: an RSS feed whose items link to two pages and to one that
 # is gone, an Atom feed linking to the same pages, a page, a redirect to a page the feed has
-# already given, a gzip page, a Windows-1251 page, and failures - 404, a redirect loop, a
-# 20 MB body over the cap, a response slower than the timeout, a path robots.txt forbids.
+# already given, a gzip page, a Windows-1251 page, and failures - 404, 500 (retried), a
+# redirect loop, a 20 MB body over the cap, a response slower than the timeout, a path
+# robots.txt forbids.
 # Checks: the pages are coded and their events stored; every failure is a dead letter with
 # its reason; nothing is fetched or stored twice; a second run on the same data fetches no
 # page again and stores nothing new. Exits 77 without python3.
@@ -55,7 +56,7 @@ printf '%s\n' 'fetcher = { status_s = 0; };' \
 run() {
     "$parley" up --once --config "$tmp/conf" --data "$tmp/data" --format jsonl \
         "$base/rss" "$base/atom" "$base/page/c" "$base/redirect" "$base/gzip" "$base/cp1251" \
-        "$base/notfound" "$base/loop" "$base/big" "$base/slow?s=10" "$base/private/x" \
+        "$base/notfound" "$base/error" "$base/loop" "$base/big" "$base/slow?s=10" "$base/private/x" \
         >"$tmp/events$1.jsonl" 2>"$tmp/up$1.log" || {
         echo "fetch_web: parley up failed (run $1):" >&2
         cat "$tmp/up$1.log" >&2
@@ -85,6 +86,7 @@ for p in ("/page/b", "/page/c", "/gzip", "/cp1251"):
     state(p, "done")
 state("/page/gone", "dead", "HTTP 404")
 state("/notfound", "dead", "HTTP 404")
+state("/error", "dead", "HTTP 500")
 state("/loop", "dead", "redirects")
 state("/big", "dead", "over")
 state("/slow?s=10", "dead", "timeout")

@@ -715,7 +715,7 @@ static void test_pipeline_extractor_ready_reaches_fetcher_and_all_stop_cleanly(v
     /* The extractor's READY crossed the work socket. */
     assert_logs(fetcher, "extractor ready", READY_TIMEOUT_MS);
     proc_line(fetcher, "extractor ready", line, sizeof line);
-    assert_contains("the fetcher's READY line", line, " credit=2");
+    assert_contains("the fetcher's READY line", line, " credit=8");
 
     proc_signal(extractor, SIGTERM);
     proc_signal(fetcher, SIGTERM);
@@ -1587,10 +1587,10 @@ static struct proc *s_start_fetcher(struct fx *f, const char *inputs, int lease_
     fx_path(f, "fetcher.cfg", cfg, sizeof cfg);
     write_file(cfg,
                "work = { bind = \"%s\"; };\n"
-               "fetcher = { data_dir = \"%s\"; lease_ms = %d; max_attempts = %d; status_s = 0;"
+               "fetcher = { data_dir = \"%s\"; lease_ms = %d; max_attempts = %d;"
                " worker_timeout_ms = 60000; %s };\n"
                "sources = { inputs = [ %s ]; };\n",
-               work, f->dir, lease_ms, attempts, extra ? extra : "", inputs);
+               work, f->dir, lease_ms, attempts, extra ? extra : "status_s = 0;", inputs);
     struct proc *p = proc_start(f, "parley-fetcher", "-c", cfg, (const char *)NULL);
     assert_logs(p, " ready", READY_TIMEOUT_MS);
     return p;
@@ -1759,6 +1759,34 @@ static void test_fetcher_restarted_resends_nothing_finished(void **state)
     pl_msg_release(&b);
 }
 
+static void test_fetcher_stops_intake_at_the_high_water_mark(void **state)
+{
+    struct fx *f = *state;
+    char in[256], file[320], inputs[300];
+    s_mkdir_in(f, in, sizeof in);
+    for (int i = 0; i < 20; i++) {
+        snprintf(file, sizeof file, "%s/%02d.txt", in, i);
+        write_file(file, "Article %d: the ministers met in Geneva.\n", i);
+    }
+    snprintf(inputs, sizeof inputs, "\"%s\"", in);
+    struct proc *p = s_start_fetcher(f, inputs, 60000, 3, "intake_hwm = 5; status_s = 1;");
+    /* no extractor: five taken in, then nothing until they leave pending */
+    assert_logs(p, "status pending=5 leased=0 done=0", READY_TIMEOUT_MS);
+    proc_pump(p, 1200);
+    assert_null(strstr(text(&p->ebuf), "status pending=6"));
+    void *x = s_fake_extractor(f, 4);
+    for (int i = 0; i < 20; i++) {
+        struct pl_msg m;
+        s_recv(x, PL_CMD_TASK, &m);
+        s_answer(x, PL_CMD_DONE, m.u.task.id, NULL);
+        pl_msg_release(&m);
+    }
+    assert_false(s_arrives(x, 300));
+    assert_logs(p, "status pending=0 leased=0 done=20 dead=0", READY_TIMEOUT_MS);
+    proc_signal(p, SIGTERM);
+    assert_stops_cleanly(p);
+}
+
 static void test_fetcher_watches_a_folder_and_reads_stdin(void **state)
 {
     struct fx *f = *state;
@@ -1845,6 +1873,7 @@ int main(void)
         T(test_fetcher_leases_against_credit_redelivers_and_dead_letters),
         T(test_fetcher_restarted_resends_nothing_finished),
         T(test_fetcher_watches_a_folder_and_reads_stdin),
+        T(test_fetcher_stops_intake_at_the_high_water_mark),
         T(test_store_stores_merges_publishes_and_replays),
         T(test_tail_survives_store_restart_and_resumes_from_state),
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),
