@@ -58,7 +58,8 @@ asan: deps
 
 fuzz: deps
 	CC=clang cmake -S . -B $(FUZZ_BUILD) -DPL_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Debug
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_article fuzz_mention fuzz_event fuzz_msg fuzz_extract
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_article fuzz_mention fuzz_event fuzz_msg fuzz_extract \
+	    fuzz_html fuzz_feed fuzz_robots
 	sh tests/fuzz/run.sh $(FUZZ_BUILD)/tests/fuzz $(FUZZ_SECONDS) $(FUZZ_MALLOC_MB)
 
 bench: build

@@ -10,7 +10,7 @@ mb=${3:-1024}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir/artifacts"
 status=0
-for t in article mention event msg extract; do
+for t in article mention event msg extract html feed robots; do
     bin="$dir/fuzz_$t"
     [ -x "$bin" ] || { echo "fuzz: missing $bin (build with -DPL_FUZZ=ON and clang)" >&2; exit 1; }
     mkdir -p "$dir/corpus/$t"
