@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "db_backend.h"
+#include "db_sql.h"
 #include "pl_id.h"
 
 static const char *NOW1 = "2026-11-22T10:00:00.000Z";
@@ -445,7 +446,8 @@ static void test_filters(void **state)
 }
 
 /* A database at schema version 1 (no log) is migrated on open: its events are kept and
- * become the log, and ingest continues after the old head. */
+ * become the log, its mentions and event_articles move to the version-3 keys, and ingest
+ * continues after the old head. */
 static void test_migration_from_v1(void **state)
 {
     SQLITE_ONLY();
@@ -495,6 +497,27 @@ static void test_migration_from_v1(void **state)
     sqlite3_bind_blob(st, 2, body.data, (int)body.len, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(st), SQLITE_DONE);
     sqlite3_finalize(st);
+    /* its mention and its article, as version 1 kept them */
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "INSERT INTO mentions (id, article_id, xv, event_id, body)"
+                                        " VALUES (?1, ?2, 'x1', ?3, x'00');"
+                                        "",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, a.m[0].id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a.ev.id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, eid, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "INSERT INTO event_articles (event_id, article_id)"
+                                        " VALUES (?1, ?2)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, eid, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, a.ev.id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
     sqlite3_close(raw);
     struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = dir};
     struct store_db *db = store_db_open(&cfg, err, sizeof err);
@@ -518,11 +541,147 @@ static void test_migration_from_v1(void **state)
     assert_int_equal(g.n, 1);
     assert_int_equal(g.ev[0].num_articles, 2);
     got_release(&g);
+    /* Article a again, coded by a newer extractor: its reporting of the event came through
+     * the migration (version 3 rebuilt event_articles), so it is not a new article. */
+    struct batch a2;
+    batch_init(&a2, a.ev.id, "x2");
+    mk(batch_add(&a2), a2.ev.id, "x2", "2022-05-01", "TURGOV", "SYRREB", "190", "Strikes.", 0.9);
+    ingest_ok(db, &a2, NOW2, &r);
+    assert_int_equal(r.first_seq, 9);
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_since(db, 8, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.ev[0].num_articles, 2);
+    assert_int_equal(g.ev[0].num_mentions, 3);
+    got_release(&g);
     store_db_close(&db);
+    batch_release(&a2);
+    /* the migrated mention is there, under the new key */
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "SELECT count(*), (SELECT sql FROM sqlite_master WHERE"
+                                        " name = 'mentions') FROM mentions",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 3);
+    assert_non_null(strstr((const char *)sqlite3_column_text(st, 1), "(article_id, id)"));
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
     pl_buf_release(&body);
     batch_release(&a);
     batch_release(&b);
     f->db = fx_open(f);
+}
+
+/* Runs sql on the PostgreSQL test database; params $1.. are text, NULL-terminated. */
+static void pg_run(PGconn *c, const char *sql, ...)
+{
+    const char *v[8];
+    int n = 0;
+    va_list ap;
+    va_start(ap, sql);
+    for (const char *a; n < 8 && (a = va_arg(ap, const char *)) != NULL;)
+        v[n++] = a;
+    va_end(ap);
+    PGresult *r = n ? PQexecParams(c, sql, n, NULL, v, NULL, NULL, 0) : PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail_msg("PostgreSQL: %s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+/* PostgreSQL: a database at schema version 2 (as a version-2 store left it: an event at seq
+ * 7 with its mention and its article) is migrated on open; the article's earlier report
+ * survives the move of event_articles to the version-3 key. */
+static void test_pg_migration_from_v2(void **state)
+{
+    if (!g_pg)
+        skip();
+    struct fx *f = *state;
+    store_db_close(&f->db);
+    pg_reset();
+    PGconn *c = PQconnectdb(g_pg);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("PostgreSQL: %s", PQerrorMessage(c));
+    for (int v = 0; v < 2; v++) {
+        char *sql = store_sql_migration(v, false);
+        pg_run(c, sql, (const char *)NULL);
+        free(sql);
+    }
+    pg_run(c,
+           "CREATE TABLE parley_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+           " INSERT INTO parley_meta VALUES ('schema_version', '2')",
+           (const char *)NULL);
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(&a), a.ev.id, "x1", "2022-05-01", "TURGOV", "SYRREB", "190", "Strikes.", 0.9);
+    char eid[33];
+    store_event_id(&a.m[0].c, eid);
+    struct pl_event e = {0};
+    e.id = eid;
+    e.seq = 7;
+    e.c = a.m[0].c;
+    e.num_articles = 1;
+    e.num_mentions = 1;
+    e.articles = &a.m[0].article;
+    e.n_articles = 1;
+    e.first_seen = (char[]){"2022-05-01T00:00:00Z"};
+    e.last_seen = e.first_seen;
+    struct pl_buf body, hex;
+    pl_buf_init(&body);
+    pl_buf_init(&hex);
+    assert_int_equal(pl_event_encode(&e, &body, NULL), PL_OK);
+    pl_buf_puts(&hex, "\\x");
+    for (size_t i = 0; i < body.len; i++)
+        pl_buf_printf(&hex, "%02x", (unsigned char)body.data[i]);
+    pg_run(c,
+           "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code, tgt_country,"
+           " cameo, num_articles, num_mentions, first_seen, last_seen) VALUES ($1, 7,"
+           " '2022-05-01', 'TURGOV', 'TUR', 'SYRREB', 'SYR', '190', 1, 1, 'x', 'x')",
+           eid, (const char *)NULL);
+    pg_run(c, "INSERT INTO log (seq, event_id, body) VALUES (7, $1, $2::bytea)", eid, hex.data,
+           (const char *)NULL);
+    pg_run(c,
+           "INSERT INTO mentions (id, article_id, xv, event_id, body) VALUES ($1, $2, 'x1', $3,"
+           " '\\x00'::bytea)",
+           a.m[0].id, a.ev.id, eid, (const char *)NULL);
+    pg_run(c, "INSERT INTO event_articles (event_id, article_id) VALUES ($1, $2)", eid, a.ev.id,
+           (const char *)NULL);
+    PQfinish(c);
+
+    char err[512] = "";
+    f->db = fx_open(f);
+    assert_int_equal(store_db_head(f->db), 7);
+    /* article a again, from a newer extractor: not a new article for the event */
+    struct batch a2;
+    batch_init(&a2, a.ev.id, "x2");
+    mk(batch_add(&a2), a2.ev.id, "x2", "2022-05-01", "TURGOV", "SYRREB", "190", "Strikes.", 0.9);
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a2, NOW1, &r);
+    assert_int_equal(r.first_seq, 8);
+    store_ingest_result_release(&r);
+    struct got g = {0};
+    assert_int_equal(store_db_since(f->db, 7, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.ev[0].num_articles, 1);
+    assert_int_equal(g.ev[0].num_mentions, 2);
+    got_release(&g);
+    /* a second article: a new one */
+    struct batch b;
+    batch_init(&b, "0000000000000000000000000000bbb2", "x2");
+    mk(batch_add(&b), b.ev.id, "x2", "2022-05-01", "TURGOV", "SYRREB", "190", "Raids.", 0.9);
+    ingest_ok(f->db, &b, NOW2, &r);
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_since(f->db, 8, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.ev[0].num_articles, 2);
+    got_release(&g);
+    pl_buf_release(&body);
+    pl_buf_release(&hex);
+    batch_release(&a);
+    batch_release(&a2);
+    batch_release(&b);
 }
 
 /* A database from a newer parley, an unknown backend and an unusable folder are refused
@@ -630,6 +789,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_batch_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_migration_from_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_one_writer, setup, teardown),
