@@ -344,7 +344,12 @@ void pl_cfg_format(const struct pl_cfg_section *secs, size_t n, struct pl_buf *o
                 pl_buf_putc(out, ' ');
             first = false;
             pl_buf_printf(out, "%s=", secs[s].keys[i].name);
-            s_format_value(&secs[s], &secs[s].keys[i], out);
+            const struct pl_cfg_key *k = &secs[s].keys[i];
+            if (k->secret && k->type == PL_CFG_STRING && *VAL(&secs[s], k, char *) &&
+                **VAL(&secs[s], k, char *))
+                pl_buf_puts(out, "(secret)");
+            else
+                s_format_value(&secs[s], k, out);
         }
 }
 

@@ -43,6 +43,7 @@ struct pl_cfg_key {
     const char *help;      /* one line for the docs */
     /* STRING: extra check; returns NULL when fine, or what is wrong with the value */
     const char *(*check)(const char *value);
+    bool secret; /* never printed: the logged configuration shows "(secret)" */
 };
 
 /* A table and the struct its offsets point into. */

@@ -23,6 +23,8 @@ static size_t s_sections(const struct pl_daemon_spec *spec, struct pl_cfg_sectio
     secs[n++] = (struct pl_cfg_section){common_keys, sizeof common_keys / sizeof common_keys[0],
                                         spec->common};
     secs[n++] = (struct pl_cfg_section){pl_sock_cfg_keys, pl_sock_cfg_nkeys, &spec->common->zmq};
+    secs[n++] =
+        (struct pl_cfg_section){pl_curve_cfg_keys, pl_curve_cfg_nkeys, &spec->common->curve};
     if (spec->nown > MAX_SECTIONS - n) {
         fprintf(stderr, "parley-%s: too many config sections\n", spec->name);
         abort(); /* a programming error, found the first time the daemon starts */
@@ -112,6 +114,13 @@ int pl_daemon_main(int argc, char **argv, const struct pl_daemon_spec *spec)
         return PL_EX_OK;
     }
     if (path && pl_cfg_load(secs, nsecs, path) != 0) {
+        pl_cfg_release(secs, nsecs);
+        return PL_EX_CONFIG;
+    }
+    spec->common->zmq.curve = &spec->common->curve;
+    const char *curve_problem = pl_curve_problem(&spec->common->curve, spec->binds);
+    if (curve_problem) {
+        fprintf(stderr, "%s:0: %s\n", path ? path : "(defaults)", curve_problem);
         pl_cfg_release(secs, nsecs);
         return PL_EX_CONFIG;
     }

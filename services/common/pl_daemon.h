@@ -25,6 +25,7 @@
 struct pl_common_cfg {
     char *log_level;         /* "error", "warn", "info" or "debug" */
     struct pl_sock_opts zmq; /* applied to every socket */
+    struct pl_curve curve;   /* CURVE and ZAP (zmq.curve points here) */
 };
 
 struct pl_daemon_spec {
@@ -38,6 +39,7 @@ struct pl_daemon_spec {
     int (*run)(void *arg, int sigfd);
     void *arg; /* passed to run: the service's config struct */
     /* Operands after the options, e.g. "[PATH|URL ...]"; NULL when the daemon takes none. */
+    bool binds; /* it binds sockets: with CURVE on, curve.allow must list clients */
     const char *operands;
     /* Applies the operands (after the config file, before the check); 0, or -1 after
      * printing why they are wrong (exit 64). */

@@ -18,6 +18,7 @@
 
 #include "pl_base.h"
 #include "pl_cfg.h"
+#include "pl_curve.h"
 #include "pl_log.h"
 #include "pl_msg.h"
 
@@ -33,6 +34,7 @@ struct pl_sock_opts {
     int64_t heartbeat_timeout_ms; /* no traffic for this long closes the connection */
     int64_t reconnect_ivl_ms;     /* first reconnect delay */
     int64_t reconnect_max_ms;     /* reconnect backoff cap */
+    const struct pl_curve *curve; /* CURVE settings (pl_daemon_main points it at the config) */
 };
 
 /* The "zmq.*" keys; base them on a struct pl_sock_opts. */

@@ -97,6 +97,10 @@ struct extractor *extractor_new(const struct extractor_config *cfg, const struct
     }
     self->work = pl_sock_new(self->ctx, ZMQ_DEALER, zmq, "work");
     self->ingest = pl_sock_new(self->ctx, ZMQ_DEALER, zmq, "ingest");
+    if (self->work && self->ingest &&
+        (pl_curve_apply(self->work, zmq->curve, cfg->work_server_key, "work") != 0 ||
+         pl_curve_apply(self->ingest, zmq->curve, cfg->ingest_server_key, "ingest") != 0))
+        goto fail;
     if (!self->work || !self->ingest ||
         pl_sock_connect(self->work, cfg->work_connect, "work") != 0 ||
         pl_sock_connect(self->ingest, cfg->ingest_connect, "ingest") != 0)

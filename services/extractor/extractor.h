@@ -30,6 +30,8 @@ struct extractor_config {
     int64_t ingest_timeout_ms; /* wait this long for the store's OK before resending */
     int64_t ingest_retries;    /* resends before leaving the article to its lease */
     int64_t ready_ms;          /* READY (window and liveness) to the fetcher this often */
+    char *work_server_key;     /* with CURVE: the fetcher's public key */
+    char *ingest_server_key;   /* with CURVE: the store's public key */
 };
 
 struct extractor;

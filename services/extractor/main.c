@@ -3,6 +3,7 @@
 
 #include "extractor.h"
 #include "pl_daemon.h"
+#include "pl_log.h"
 
 static const struct pl_cfg_key keys[] = {
     {"work.connect", PL_CFG_STRING, offsetof(struct extractor_config, work_connect), 1, 1024, 0, 0,
@@ -16,6 +17,10 @@ static const struct pl_cfg_key keys[] = {
      "send READY (the credit, and a sign of life) to the fetcher this often; the fetcher's "
      "fetcher.worker_timeout_ms must be several times longer",
      NULL},
+    {"work.server_key", PL_CFG_STRING, offsetof(struct extractor_config, work_server_key), 0, 256,
+     0, 0, "", "with curve.enabled: the fetcher's public key (Z85)", pl_cfg_check_curve_key},
+    {"ingest.server_key", PL_CFG_STRING, offsetof(struct extractor_config, ingest_server_key), 0,
+     256, 0, 0, "", "with curve.enabled: the store's public key (Z85)", pl_cfg_check_curve_key},
     {"extract.dict_dir", PL_CFG_STRING, offsetof(struct extractor_config, dict_dir), 0, 4096, 0, 0,
      "",
      "folder of the dictionaries (data/README.md), empty for $PARLEY_DATA or the one parley was "
@@ -30,6 +35,12 @@ static const struct pl_cfg_key keys[] = {
 static int run(void *arg, int sigfd)
 {
     const struct pl_daemon_spec *spec = arg;
+    const struct extractor_config *cfg = spec->own[0].base;
+    if (spec->common->curve.enabled && (!*cfg->work_server_key || !*cfg->ingest_server_key)) {
+        pl_log_error("curve.enabled needs work.server_key (the fetcher's public key) and "
+                     "ingest.server_key (the store's)");
+        return PL_EX_CONFIG;
+    }
     struct extractor *x = extractor_new(spec->own[0].base, &spec->common->zmq);
     if (!x)
         return PL_EX_UNAVAILABLE;

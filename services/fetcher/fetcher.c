@@ -41,6 +41,7 @@ struct lease {
 
 struct fetcher {
     void *ctx;             /* ZeroMQ context, owned */
+    struct pl_zap *zap;    /* CURVE client check, when on */
     void *work;            /* ROUTER bound to work_bind */
     struct pl_loop *loop;  /* poll loop */
     struct pl_buf scratch; /* reused to encode replies */
@@ -143,8 +144,11 @@ struct fetcher *fetcher_new(const struct fetcher_config *cfg, const struct pl_so
         pl_log_error("cannot create ZeroMQ context: %s", zmq_strerror(zmq_errno()));
         goto fail;
     }
+    if (zmq->curve && zmq->curve->enabled && !(self->zap = pl_zap_start(self->ctx, zmq->curve)))
+        goto fail;
     self->work = pl_sock_new(self->ctx, ZMQ_ROUTER, zmq, "work");
-    if (!self->work || pl_sock_bind(self->work, cfg->work_bind, "work") != 0)
+    if (!self->work || pl_curve_apply(self->work, zmq->curve, NULL, "work") != 0 ||
+        pl_sock_bind(self->work, cfg->work_bind, "work") != 0)
         goto fail;
     pl_log_info("listening work=%s outbox=%s/outbox.db inputs=%zu", cfg->work_bind, cfg->data_dir,
                 cfg->inputs.n);
@@ -610,6 +614,7 @@ void fetcher_destroy(struct fetcher **self_p)
     pl_sock_close(&self->work);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
+    pl_zap_stop(&self->zap);
     pl_loop_destroy(&self->loop);
     pl_buf_release(&self->scratch);
     web_destroy(&self->web);

@@ -105,6 +105,7 @@ int main(int argc, char **argv)
         .own = own,
         .nown = 1,
         .run = run,
+        .binds = true,
         .operands = "[PATH|-|URL ...]",
         .apply_operands = operands,
     };

@@ -61,6 +61,7 @@ int main(int argc, char **argv)
         .common = &common,
         .own = own,
         .nown = 1,
+        .binds = true,
         .run = run,
     };
     spec.arg = &spec;

@@ -26,6 +26,7 @@ struct pend {
 
 struct store {
     void *ctx;                   /* ZeroMQ context, owned */
+    struct pl_zap *zap;          /* CURVE client check, when on */
     void *ingest;                /* ROUTER for extractors */
     void *live;                  /* PUB for subscribers */
     void *replay;                /* ROUTER for replay and queries */
@@ -67,10 +68,15 @@ struct store *store_new(const struct store_config *cfg, const struct pl_sock_opt
         pl_log_error("cannot create ZeroMQ context: %s", zmq_strerror(zmq_errno()));
         goto fail;
     }
+    if (zmq->curve && zmq->curve->enabled && !(self->zap = pl_zap_start(self->ctx, zmq->curve)))
+        goto fail;
     self->ingest = pl_sock_new(self->ctx, ZMQ_ROUTER, zmq, "ingest");
     self->live = pl_sock_new(self->ctx, ZMQ_PUB, zmq, "live");
     self->replay = pl_sock_new(self->ctx, ZMQ_ROUTER, zmq, "replay");
     if (!self->ingest || !self->live || !self->replay ||
+        pl_curve_apply(self->ingest, zmq->curve, NULL, "ingest") != 0 ||
+        pl_curve_apply(self->live, zmq->curve, NULL, "live") != 0 ||
+        pl_curve_apply(self->replay, zmq->curve, NULL, "replay") != 0 ||
         pl_sock_bind(self->ingest, cfg->ingest_bind, "ingest") != 0 ||
         pl_sock_bind(self->live, cfg->live_bind, "live") != 0 ||
         pl_sock_bind(self->replay, cfg->replay_bind, "replay") != 0)
@@ -386,6 +392,7 @@ void store_destroy(struct store **self_p)
     pl_sock_close(&self->replay);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
+    pl_zap_stop(&self->zap);
     pl_loop_destroy(&self->loop);
     store_db_close(&self->db);
     pl_buf_release(&self->scratch);

@@ -46,7 +46,7 @@
 #define STOP_TIMEOUT_MS  2000 /* from a termination signal to the exit status */
 #define RUN_TIMEOUT_MS   5000 /* for the runs that exit by themselves (-h, -n ...) */
 #define REPLY_TIMEOUT_MS 3000 /* for the heartbeat answer */
-#define MAX_PROCS        8    /* children one test may run */
+#define MAX_PROCS        16   /* children one test may run */
 #define MAX_ARGS         8    /* argv entries of one child, with the terminating NULL */
 
 /* One child process and what it has written so far. */
@@ -1840,6 +1840,181 @@ static void test_fetcher_watches_a_folder_and_reads_stdin(void **state)
     assert_stops_cleanly(p);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* CURVE and ZAP. */
+
+/* Reads the key file parley keygen wrote: its public and secret keys. */
+static void s_read_key(const char *path, char pub[41], char sec[41])
+{
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char line[256];
+    pub[0] = sec[0] = '\0';
+    while (fgets(line, sizeof line, fp)) {
+        if (sscanf(line, "public_key = \"%40[^\"]\";", pub) == 1)
+            continue;
+        (void)sscanf(line, "secret_key = \"%40[^\"]\";", sec);
+    }
+    fclose(fp);
+    assert_int_equal(strlen(pub), 40);
+    assert_int_equal(strlen(sec), 40);
+}
+
+/* A DEALER to endpoint: a CURVE client with (pub, sec) of the server srv, or plaintext when
+ * pub is NULL. */
+static void *s_curve_client(struct fx *f, const char *endpoint, const char *pub, const char *sec,
+                            const char *srv)
+{
+    assert_true(f->nsocks < sizeof f->socks / sizeof f->socks[0]);
+    void *s = s_test_socket(f, ZMQ_DEALER);
+    if (pub) {
+        assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, srv, 40), 0);
+        assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40), 0);
+        assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40), 0);
+    }
+    assert_int_equal(zmq_connect(s, endpoint), 0);
+    f->socks[f->nsocks++] = s;
+    return s;
+}
+
+static void s_query(void *s)
+{
+    struct pl_msg q = {.cmd = PL_CMD_QUERY};
+    q.u.query.limit = 10;
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    /* a client whose handshake failed may not even take the message: that is fine */
+    int rc = pl_msg_send(s, NULL, 0, &q, &scratch, ZMQ_DONTWAIT);
+    (void)rc;
+    pl_buf_release(&scratch);
+}
+
+static void test_curve_lets_in_only_allowed_clients(void **state)
+{
+    struct fx *f = *state;
+    char dir[256], arg[300], path[320];
+    snprintf(dir, sizeof dir, "%s/keys", f->dir);
+    snprintf(arg, sizeof arg, "--dir=%s", dir);
+    char pub[5][41], sec[5][41];
+    const char *names[] = {"store", "analyst", "stranger", "fetcher", "extractor"};
+    for (int i = 0; i < 5; i++) {
+        run_expect(f, 0, "parley", "keygen", names[i], arg);
+        snprintf(path, sizeof path, "%s/%s.key", dir, names[i]);
+        s_read_key(path, pub[i], sec[i]);
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 0077, 0); /* the pair is its owner's only */
+    }
+    /* keygen does not overwrite */
+    run_expect(f, 73, "parley", "keygen", "store", arg);
+
+    /* @include paths are relative to the config file's folder */
+    char cfg[256], ingest[256], live[256], replay[256];
+    fx_endpoint(f, "ingest", ingest, sizeof ingest);
+    fx_endpoint(f, "live", live, sizeof live);
+    fx_endpoint(f, "replay", replay, sizeof replay);
+    fx_path(f, "store.cfg", cfg, sizeof cfg);
+    write_file(cfg,
+               "ingest = { bind = \"%s\"; };\nlive = { bind = \"%s\"; };\n"
+               "replay = { bind = \"%s\"; };\nstore = { data_dir = \"%s\"; };\n"
+               "curve = {\n  enabled = true;\n  @include \"keys/store.key\"\n"
+               "  allow = [ \"%s\", \"%s\" ];\n};\n",
+               ingest, live, replay, f->dir, pub[1], pub[4]);
+    struct proc *store = proc_start(f, "parley-store", "-c", cfg, (const char *)NULL);
+    assert_logs(store, " ready", READY_TIMEOUT_MS);
+    /* the secret key is not in the logged configuration */
+    assert_null(strstr(text(&store->ebuf), sec[0]));
+    assert_contains("the store's log", text(&store->ebuf), "curve.secret_key=(secret)");
+
+    /* allowed: answered */
+    void *ok = s_curve_client(f, replay, pub[1], sec[1], pub[0]);
+    s_query(ok);
+    struct pl_msg m;
+    s_recv(ok, PL_CMD_END, &m);
+    pl_msg_release(&m);
+    /* a key not in the list, and plaintext: nothing */
+    void *bad = s_curve_client(f, replay, pub[2], sec[2], pub[0]);
+    s_query(bad);
+    assert_false(s_arrives(bad, 1000));
+    void *plain = s_curve_client(f, replay, NULL, NULL, NULL);
+    s_query(plain);
+    assert_false(s_arrives(plain, 1000));
+    assert_logs(store, "refused a client", READY_TIMEOUT_MS);
+
+    /* the CLI with the analyst's key file and the store's .pub file */
+    char keyarg[320], srvarg[320], eparg[320];
+    snprintf(keyarg, sizeof keyarg, "--key=%s/analyst.key", dir);
+    snprintf(srvarg, sizeof srvarg, "--server-key=%s/store.pub", dir);
+    snprintf(eparg, sizeof eparg, "--endpoint=%s", replay);
+    struct proc *q = proc_start(f, "parley", "query", keyarg, srvarg, eparg, (const char *)NULL);
+    assert_int_equal(proc_reap_by(q, pl_now_ms() + RUN_TIMEOUT_MS), 0);
+    assert_int_equal(proc_code(q), 0);
+    snprintf(keyarg, sizeof keyarg, "--key=%s/stranger.key", dir);
+    q = proc_start(f, "parley", "query", keyarg, srvarg, eparg, "--timeout=500",
+                   (const char *)NULL);
+    assert_int_equal(proc_reap_by(q, pl_now_ms() + RUN_TIMEOUT_MS), 0);
+    assert_int_equal(proc_code(q), 69);
+
+    /* an extractor with its key reaches the fetcher; the fetcher lets in only the extractor */
+    char work[256];
+    fx_endpoint(f, "work", work, sizeof work);
+    fx_path(f, "fetcher.cfg", cfg, sizeof cfg);
+    write_file(cfg,
+               "work = { bind = \"%s\"; };\nfetcher = { data_dir = \"%s\"; status_s = 0; };\n"
+               "curve = {\n  enabled = true;\n  @include \"keys/fetcher.key\"\n"
+               "  allow = [ \"%s\" ];\n};\n",
+               work, f->dir, pub[4]);
+    struct proc *fetcher = proc_start(f, "parley-fetcher", "-c", cfg, (const char *)NULL);
+    assert_logs(fetcher, " ready", READY_TIMEOUT_MS);
+    fx_path(f, "extractor.cfg", cfg, sizeof cfg);
+    write_file(cfg,
+               "work = { connect = \"%s\"; server_key = \"%s\"; };\n"
+               "ingest = { connect = \"%s\"; server_key = \"%s\"; };\n"
+               "curve = {\n  enabled = true;\n  @include \"keys/extractor.key\"\n};\n",
+               work, pub[3], ingest, pub[0]);
+    struct proc *x = proc_start(f, "parley-extractor", "-c", cfg, (const char *)NULL);
+    assert_logs(fetcher, "extractor ready", READY_TIMEOUT_MS);
+    /* a plaintext peer on the work socket is refused */
+    void *w = s_curve_client(f, work, NULL, NULL, NULL);
+    struct pl_msg hb = {.cmd = PL_CMD_HB};
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    int rc = pl_msg_send(w, NULL, 0, &hb, &scratch, ZMQ_DONTWAIT);
+    (void)rc;
+    pl_buf_release(&scratch);
+    assert_false(s_arrives(w, 1000));
+    for (struct proc *p2 = x; p2; p2 = p2 == x ? fetcher : p2 == fetcher ? store : NULL) {
+        proc_signal(p2, SIGTERM);
+        assert_stops_cleanly(p2);
+    }
+}
+
+static void test_curve_config_mistakes_exit_78(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], key[41], sec[41];
+    assert_int_equal(zmq_curve_keypair(key, sec), 0);
+    fx_path(f, "bad.cfg", cfg, sizeof cfg);
+    write_file(cfg, "curve = { enabled = true; };\n");
+    struct proc *p = run_expect(f, 78, "parley-store", "-n", "-c", cfg);
+    assert_contains("the store's error", text(&p->ebuf), "curve.public_key and curve.secret_key");
+    write_file(cfg, "curve = { enabled = true; public_key = \"%s\"; secret_key = \"%s\"; };\n", key,
+               sec);
+    p = run_expect(f, 78, "parley-fetcher", "-n", "-c", cfg);
+    assert_contains("the fetcher's error", text(&p->ebuf), "empty curve.allow");
+    write_file(cfg, "curve = { allow = [ \"not a key\" ]; };\n");
+    p = run_expect(f, 78, "parley-store", "-n", "-c", cfg);
+    assert_contains("the store's error", text(&p->ebuf), "must be a CURVE key");
+    char other[41], osec[41];
+    assert_int_equal(zmq_curve_keypair(other, osec), 0);
+    write_file(cfg,
+               "curve = { enabled = true; public_key = \"%s\"; secret_key = \"%s\";"
+               " allow = [ \"%s\" ]; };\n",
+               other, sec, key);
+    p = run_expect(f, 78, "parley-store", "-n", "-c", cfg);
+    assert_contains("the store's error", text(&p->ebuf), "does not belong");
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -1874,6 +2049,8 @@ int main(void)
         T(test_fetcher_restarted_resends_nothing_finished),
         T(test_fetcher_watches_a_folder_and_reads_stdin),
         T(test_fetcher_stops_intake_at_the_high_water_mark),
+        T(test_curve_lets_in_only_allowed_clients),
+        T(test_curve_config_mistakes_exit_78),
         T(test_store_stores_merges_publishes_and_replays),
         T(test_tail_survives_store_restart_and_resumes_from_state),
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),

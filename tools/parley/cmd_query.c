@@ -42,6 +42,9 @@ static const char *const query_usage =
     "  --db PATH            read parley.db (or the folder holding it) instead; works with\n"
     "                       or without a running store\n"
     "  --timeout MS         wait this long for each answer of the store (default 5000)\n"
+    "  --key FILE           with a store that has CURVE on: this client's key pair (parley\n"
+    "                       keygen), listed in the store's curve.allow\n"
+    "  --server-key KEY     and the store's public key (Z85, or its .pub file)\n"
     "\n"
     "examples:\n"
     "  parley query --country ARM --cameo 04\n"
@@ -56,7 +59,8 @@ static const char *const export_usage =
     "                     [--endpoint EP | --db PATH]\n"
     "\n"
     "Writes every stored event matching the filters (all by default) to stdout, for\n"
-    "analysis elsewhere. Filters, --endpoint, --db and --timeout as for parley query.\n"
+    "analysis elsewhere. Filters, --endpoint, --db, --timeout, --key and --server-key as\n"
+    "for parley query.\n"
     "\n"
     "  --format jsonl   one JSON event a line, every field (proto/README.md: event)\n"
     "  --format csv     one row an event: parley's columns (README: Query and export)\n"
@@ -73,6 +77,7 @@ struct opts {
     enum format format;
     const char *endpoint, *db;
     int timeout_ms;
+    struct cli_curve curve;
 };
 
 /* --- sources ----------------------------------------------------------------------------- */
@@ -139,7 +144,7 @@ static int s_from_store(const struct opts *op, struct out *o)
     if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
         zmq_setsockopt(sock, ZMQ_RCVTIMEO, &op->timeout_ms, sizeof op->timeout_ms) != 0 ||
         zmq_setsockopt(sock, ZMQ_SNDTIMEO, &op->timeout_ms, sizeof op->timeout_ms) != 0 ||
-        zmq_connect(sock, op->endpoint) != 0) {
+        cli_curve_apply(sock, &op->curve) != 0 || zmq_connect(sock, op->endpoint) != 0) {
         fprintf(stderr, "parley: cannot connect to %s: %s\n", op->endpoint,
                 zmq_strerror(zmq_errno()));
         goto out;
@@ -214,6 +219,7 @@ static int s_run(int argc, char **argv, bool export)
                       .endpoint = "tcp://localhost:5558",
                       .timeout_ms = 5000};
     bool gdelt = false, have_format = false;
+    const char *keyfile = NULL, *server_key = NULL;
     static const struct option lopts[] = {
         {"from", required_argument, NULL, 'F'},     {"to", required_argument, NULL, 'T'},
         {"actor", required_argument, NULL, 'a'},    {"country", required_argument, NULL, 'c'},
@@ -221,6 +227,7 @@ static int s_run(int argc, char **argv, bool export)
         {"limit", required_argument, NULL, 'n'},    {"format", required_argument, NULL, 'f'},
         {"endpoint", required_argument, NULL, 'E'}, {"db", required_argument, NULL, 'd'},
         {"timeout", required_argument, NULL, 't'},  {"gdelt", no_argument, NULL, 'g'},
+        {"key", required_argument, NULL, 'k'},      {"server-key", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -281,6 +288,12 @@ static int s_run(int argc, char **argv, bool export)
         case 'E':
             op.endpoint = optarg;
             break;
+        case 'k':
+            keyfile = optarg;
+            break;
+        case 'K':
+            server_key = optarg;
+            break;
         case 'd':
             op.db = optarg;
             break;
@@ -306,6 +319,8 @@ static int s_run(int argc, char **argv, bool export)
         fprintf(stderr, "parley: unexpected argument '%s'\n\n%s", argv[optind], usage);
         return EX_USAGE;
     }
+    if (cli_curve_load(&op.curve, keyfile, server_key, "parley") != 0)
+        return EX_USAGE;
     if (export && !have_format) {
         fprintf(stderr, "parley export: --format jsonl or --format csv is required\n\n%s", usage);
         return EX_USAGE;

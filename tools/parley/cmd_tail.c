@@ -34,6 +34,7 @@
 static const char *const usage =
     "usage: parley tail [--since N | --from-start] [filters] [--format table|jsonl|csv]\n"
     "                   [--state FILE] [--live EP] [--endpoint EP] [--timeout MS]\n"
+    "                   [--key FILE --server-key KEY]\n"
     "\n"
     "Follows the events the store publishes, as they are stored, until interrupted. It\n"
     "survives store restarts and fills any gap from the store's replay, so no event is\n"
@@ -47,6 +48,8 @@ static const char *const usage =
     "  --format F      table (default), jsonl or csv\n"
     "  --live EP       the store's live endpoint (default tcp://localhost:5557)\n"
     "  --endpoint EP   the store's replay endpoint (default tcp://localhost:5558)\n"
+    "  --key FILE, --server-key KEY   with a store that has CURVE on: this client's key\n"
+    "                  pair (parley keygen) and the store's public key (or its .pub file)\n"
     "  --timeout MS    wait this long for each replay answer; three times this without a\n"
     "                  heartbeat means the store is gone (default 5000)\n"
     "\n"
@@ -77,6 +80,7 @@ struct tail {
     uint64_t applied; /* highest seq dealt with */
     const char *state;
     int timeout_ms;
+    struct cli_curve curve;
     unsigned long gaps, resyncs;
 };
 
@@ -228,7 +232,7 @@ static void *s_socket(struct tail *t, int type, const char *ep)
         zmq_setsockopt(sock, ZMQ_SNDTIMEO, &t->timeout_ms, sizeof t->timeout_ms) != 0 ||
         (type == ZMQ_SUB && (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "ev.", 3) != 0 ||
                              zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "HB", 2) != 0)) ||
-        zmq_connect(sock, ep) != 0) {
+        cli_curve_apply(sock, &t->curve) != 0 || zmq_connect(sock, ep) != 0) {
         fprintf(stderr, "parley tail: cannot connect to %s: %s\n", ep, zmq_strerror(zmq_errno()));
         if (sock)
             zmq_close(sock);
@@ -337,6 +341,7 @@ int cmd_tail(int argc, char **argv)
     struct tail t = {.timeout_ms = 5000};
     const char *live = "tcp://localhost:5557", *replay = "tcp://localhost:5558";
     bool have_since = false, from_start = false;
+    const char *keyfile = NULL, *server_key = NULL;
     uint64_t since = 0;
     t.o.format = F_TABLE;
     static const struct option lopts[] = {{"from", required_argument, NULL, 'F'},
@@ -352,6 +357,8 @@ int cmd_tail(int argc, char **argv)
                                           {"live", required_argument, NULL, 'L'},
                                           {"endpoint", required_argument, NULL, 'E'},
                                           {"timeout", required_argument, NULL, 't'},
+                                          {"key", required_argument, NULL, 'k'},
+                                          {"server-key", required_argument, NULL, 'K'},
                                           {"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
     int c;
@@ -409,6 +416,12 @@ int cmd_tail(int argc, char **argv)
         case 'E':
             replay = optarg;
             break;
+        case 'k':
+            keyfile = optarg;
+            break;
+        case 'K':
+            server_key = optarg;
+            break;
         case 't':
             if (pl_parse_u64(optarg, 100, 600000, &v) != 0) {
                 fprintf(stderr, "parley tail: --timeout must be 100..600000 ms\n");
@@ -430,6 +443,8 @@ int cmd_tail(int argc, char **argv)
         fprintf(stderr, "parley tail: unexpected argument '%s'\n\n%s", argv[optind], usage);
         return EX_USAGE;
     }
+    if (cli_curve_load(&t.curve, keyfile, server_key, "parley tail") != 0)
+        return EX_USAGE;
     if (have_since && from_start) {
         fprintf(stderr, "parley tail: --since and --from-start exclude each other\n");
         return EX_USAGE;

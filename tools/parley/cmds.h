@@ -10,6 +10,17 @@ int cmd_export(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_dead(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+
+/* The CLI as a CURVE client of the store (--key FILE --server-key KEY|FILE). */
+struct cli_curve {
+    bool on;
+    char public_key[41], secret_key[41], server_key[41];
+};
+/* Neither given: c->on false, 0. Both: loaded, 0. Otherwise a message and -1. */
+int cli_curve_load(struct cli_curve *c, const char *keyfile, const char *server, const char *prog);
+/* Before connect; 0 or -1. */
+int cli_curve_apply(void *sock, const struct cli_curve *c);
 
 /* The dictionary folder: the flag, else $PARLEY_DATA, else the one built in. */
 const char *cli_data_dir(const char *flag);

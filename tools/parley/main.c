@@ -1,13 +1,11 @@
-/* main.c - parley: the command-line client. Each subcommand lives in its own module as it
- * is built; the ones that are not built yet say so and exit 69 (EX_UNAVAILABLE). */
+/* main.c - parley: the command-line client; each subcommand lives in its own module. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cmds.h"
 
-#define EX_OK          0
-#define EX_USAGE       64
-#define EX_UNAVAILABLE 69
+#define EX_OK    0
+#define EX_USAGE 64
 
 struct command {
     const char *name;  /* subcommand */
@@ -15,13 +13,6 @@ struct command {
     const char *what;  /* one line */
     int (*run)(int argc, char **argv);
 };
-
-static int s_not_built(int argc, char **argv)
-{
-    (void)argc;
-    fprintf(stderr, "parley %s: not built yet in this version of parley\n", argv[0]);
-    return EX_UNAVAILABLE;
-}
 
 static const struct command commands[] = {
     {"up", "up [--extractors N] [--data DIR] [--once] [PATH|URL ...]",
@@ -34,7 +25,7 @@ static const struct command commands[] = {
      "code articles offline, one JSON mention per line", cmd_extract},
     {"dead", "dead [--data DIR] [--retry ID | --retry-all]",
      "list the articles the fetcher gave up on, and why", cmd_dead},
-    {"keygen", "keygen NAME", "write a CURVE key pair", s_not_built},
+    {"keygen", "keygen NAME [--dir DIR]", "write a CURVE key pair", cmd_keygen},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -67,11 +58,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(argv[1], commands[i].name) != 0)
             continue;
-        if (argc > 2 && commands[i].run == s_not_built &&
-            (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) {
-            printf("usage: parley %s\n\n%s\n", commands[i].usage, commands[i].what);
-            return EX_OK;
-        }
         return commands[i].run(argc - 1, argv + 1);
     }
     fprintf(stderr, "parley: unknown command '%s'\n\n", argv[1]);
