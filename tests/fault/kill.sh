@@ -1,0 +1,178 @@
+#!/bin/sh
+# kill.sh MODE BIN_DIR GEN_CORPUS - no article lost, none stored twice, whatever is killed.
+#
+# Runs parley-store, parley-fetcher and three parley-extractors on a generated corpus
+# (FAULT_ARTICLES articles, default 2000) and, while the articles flow, kills with SIGKILL:
+#   extractor  a random extractor, again and again, each restarted at once;
+#   store      the store, once a third of the articles are done, restarted a second later;
+#   fetcher    the fetcher, likewise.
+# When every article is done it checks, straight in the databases: every article done and
+# none dead; each article stored once (one batch) with exactly the mentions `parley extract`
+# finds in it, so no mention is lost or stored twice; the log's seq runs 1..head without a
+# gap. Exits 77 without python3.
+set -eu
+
+if [ $# -ne 3 ]; then
+    echo "usage: $0 extractor|store|fetcher BIN_DIR GEN_CORPUS" >&2
+    exit 64
+fi
+mode=$1
+bin=$2
+gen=$3
+n=${FAULT_ARTICLES:-2000}
+case $mode in
+extractor | store | fetcher) ;;
+*)
+    echo "kill.sh: unknown mode '$mode'" >&2
+    exit 64
+    ;;
+esac
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "kill.sh: skipped: python3 not found" >&2
+    exit 77
+fi
+
+tmp=$(mktemp -d /tmp/parley-fault.XXXXXX)
+pids=""
+cleanup() {
+    for p in $pids; do
+        kill -9 "$p" 2>/dev/null || true
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$gen" --articles "$n" --seed 7 "$tmp/in"
+mkdir "$tmp/logs"
+cat >"$tmp/store.cfg" <<EOF
+ingest = { bind = "ipc://$tmp/ingest.sock"; };
+live = { bind = "ipc://$tmp/live.sock"; };
+replay = { bind = "ipc://$tmp/replay.sock"; };
+store = { data_dir = "$tmp"; };
+EOF
+cat >"$tmp/fetcher.cfg" <<EOF
+work = { bind = "ipc://$tmp/work.sock"; };
+fetcher = { data_dir = "$tmp"; lease_ms = 3000; worker_timeout_ms = 2000; status_s = 0;
+            max_attempts = 20; };
+sources = { inputs = [ "$tmp/in" ]; };
+EOF
+cat >"$tmp/extractor.cfg" <<EOF
+work = { connect = "ipc://$tmp/work.sock"; ready_ms = 200; };
+ingest = { connect = "ipc://$tmp/ingest.sock"; timeout_ms = 2000; retries = 5; };
+EOF
+
+start() { # name -> pid in $started
+    "$bin/parley-$1" -c "$tmp/$1.cfg" >>"$tmp/logs/$2.log" 2>&1 &
+    started=$!
+}
+start store store
+store=$started
+start fetcher fetcher
+fetcher=$started
+x1='' x2='' x3=''
+victim=''
+for i in 1 2 3; do
+    start extractor "extractor-$i"
+    eval "x$i=$started"
+done
+
+# The expected mentions per article, coded offline by the same extraction.
+"$bin/parley" extract --quiet "$tmp"/in/*.txt >"$tmp/expected.jsonl" &
+expect_pid=$!
+
+progress() {
+    python3 - "$tmp/outbox.db" <<'PY' 2>/dev/null || echo "0 0"
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True, timeout=5)
+c = dict(db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+print(c.get(2, 0), c.get(3, 0))
+PY
+}
+
+kills=0
+killed_once=0
+deadline=$(($(date +%s) + ${FAULT_TIMEOUT_S:-400}))
+while :; do
+    counts=$(progress)
+    done_n=${counts% *}
+    dead_n=${counts#* }
+    if [ $((done_n + dead_n)) -ge "$n" ]; then
+        break
+    fi
+    if [ "$(date +%s)" -gt "$deadline" ]; then
+        echo "kill.sh: not finished in time: $done_n done, $dead_n dead of $n" >&2
+        tail -5 "$tmp"/logs/*.log >&2
+        exit 1
+    fi
+    case $mode in
+    extractor)
+        i=$(($(od -An -N1 -tu1 /dev/urandom) % 3 + 1))
+        eval "victim=\$x$i"
+        kill -9 "$victim" 2>/dev/null || true
+        wait "$victim" 2>/dev/null || true
+        kills=$((kills + 1))
+        start extractor "extractor-$i"
+        eval "x$i=$started"
+        ;;
+    store | fetcher)
+        if [ $killed_once -eq 0 ] && [ "$done_n" -ge $((n / 3)) ]; then
+            eval "victim=\$$mode"
+            kill -9 "$victim"
+            wait "$victim" 2>/dev/null || true
+            kills=1
+            killed_once=1
+            sleep 1
+            start "$mode" "$mode"
+            eval "$mode=$started"
+        fi
+        ;;
+    esac
+    pids="$store $fetcher $x1 $x2 $x3"
+    sleep 0.7
+done
+pids="$store $fetcher $x1 $x2 $x3"
+for p in $x1 $x2 $x3 $fetcher $store; do
+    kill -TERM "$p" 2>/dev/null || true
+done
+for p in $x1 $x2 $x3 $fetcher $store; do
+    wait "$p" 2>/dev/null || true
+done
+pids=""
+wait "$expect_pid"
+
+python3 - "$tmp" "$n" "$mode" "$kills" <<'PY'
+import json, os, sqlite3, sys
+from collections import Counter
+tmp, n, mode, kills = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+errors = []
+ob = sqlite3.connect(os.path.join(tmp, "outbox.db"))
+states = dict(ob.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
+if states.get(2, 0) != n or states.get(3, 0):
+    errors.append(f"outbox: {states.get(2, 0)} done, {states.get(3, 0)} dead of {n}")
+ids = {r[0] for r in ob.execute("SELECT id FROM outbox")}
+st = sqlite3.connect(os.path.join(tmp, "parley.db"))
+batches = Counter(r[0] for r in st.execute("SELECT article_id FROM batches"))
+if set(batches) != ids:
+    errors.append(f"store: batches for {len(batches)} articles, outbox has {len(ids)}")
+twice = [a for a, c in batches.items() if c > 1]
+if twice:
+    errors.append(f"store: {len(twice)} articles stored twice")
+stored = Counter(r[0] for r in st.execute("SELECT article_id FROM mentions"))
+expected = Counter()
+with open(os.path.join(tmp, "expected.jsonl"), encoding="utf-8") as f:
+    for line in f:
+        expected[json.loads(line)["article"]["id"]] += 1
+if stored != expected:
+    diff = [(a, stored.get(a, 0), expected.get(a, 0)) for a in set(stored) | set(expected)
+            if stored.get(a, 0) != expected.get(a, 0)]
+    errors.append(f"store: mentions differ from parley extract for {len(diff)} articles, "
+                  f"e.g. {diff[:3]}")
+head, count = st.execute("SELECT COALESCE(max(seq), 0), count(*) FROM log").fetchone()
+if head != count:
+    errors.append(f"log: head {head} but {count} versions: a gap")
+for e in errors:
+    print("kill.sh:", e, file=sys.stderr)
+print(f"kill.sh {mode}: {n} articles, {kills} kill(s), {sum(stored.values())} mentions once "
+      f"each, seq 1..{head} without a gap")
+sys.exit(1 if errors else 0)
+PY
