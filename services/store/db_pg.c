@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -419,14 +420,25 @@ void *store_pg_open(const struct store_db_config *cfg, const struct store_db_ops
     }
     if (s_exec(p, "SET client_min_messages = warning") != 0)
         goto fail;
-    PGresult *r = PQexec(p->c, "SELECT pg_try_advisory_lock(" PG_LOCK_KEY ")");
-    bool locked = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
-                  strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    PQclear(r);
+    /* A store that just stopped may still hold the lock for a moment: the server ends its
+     * session after the client has gone. So try for a few seconds before refusing. */
+    bool locked = false;
+    for (int tries = 0; tries < 30 && !locked; tries++) {
+        if (tries > 0) {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        PGresult *r = PQexec(p->c, "SELECT pg_try_advisory_lock(" PG_LOCK_KEY ")");
+        bool answered = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+        locked = answered && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+        PQclear(r);
+        if (!answered)
+            break;
+    }
     if (!locked) {
         snprintf(p->err, sizeof p->err,
-                 "another parley-store is writing to this database (advisory lock held); "
-                 "a database has one writer");
+                 "another parley-store is writing to this database (advisory lock held for "
+                 "3 s); a database has one writer");
         goto fail;
     }
     if (s_migrate(p) != 0)
