@@ -5,7 +5,12 @@
 # (FAULT_ARTICLES articles, default 2000) and, while the articles flow, kills with SIGKILL:
 #   extractor  a random extractor, again and again, each restarted at once;
 #   store      the store, once a third of the articles are done, restarted a second later;
-#   fetcher    the fetcher, likewise.
+#   fetcher    the fetcher, likewise;
+#   stop       an extractor hangs (SIGSTOP) for longer than its leases, then goes on
+#              (SIGCONT): its work is redelivered meanwhile and its late answers change
+#              nothing;
+#   term       SIGTERM under load to an extractor, the fetcher and the store in turn, each
+#              of which must exit 0 within 5 s, and is started again.
 # When every article is done it checks, straight in the databases: every article done and
 # none dead; each article stored once (one batch) with exactly the mentions `parley extract`
 # finds in it, so no mention is lost or stored twice; the log's seq runs 1..head without a
@@ -13,7 +18,7 @@
 set -eu
 
 if [ $# -ne 3 ]; then
-    echo "usage: $0 extractor|store|fetcher BIN_DIR GEN_CORPUS" >&2
+    echo "usage: $0 extractor|store|fetcher|stop|term BIN_DIR GEN_CORPUS" >&2
     exit 64
 fi
 mode=$1
@@ -21,7 +26,7 @@ bin=$2
 gen=$3
 n=${FAULT_ARTICLES:-2000}
 case $mode in
-extractor | store | fetcher) ;;
+extractor | store | fetcher | stop | term) ;;
 *)
     echo "kill.sh: unknown mode '$mode'" >&2
     exit 64
@@ -91,6 +96,26 @@ PY
 
 kills=0
 killed_once=0
+stopped=''
+stopped_at=0
+term_next=0
+# SIGTERM to $1 (pid) and wait at most 5 s for exit 0
+term_wait() {
+    kill -TERM "$1"
+    t=0
+    while kill -0 "$1" 2>/dev/null && [ $t -lt 50 ]; do
+        sleep 0.1
+        t=$((t + 1))
+    done
+    if kill -0 "$1" 2>/dev/null; then
+        echo "kill.sh: pid $1 still running 5 s after SIGTERM" >&2
+        exit 1
+    fi
+    if ! wait "$1"; then
+        echo "kill.sh: pid $1 did not exit 0 after SIGTERM" >&2
+        exit 1
+    fi
+}
 deadline=$(($(date +%s) + ${FAULT_TIMEOUT_S:-400}))
 while :; do
     counts=$(progress)
@@ -114,6 +139,41 @@ while :; do
         start extractor "extractor-$i"
         eval "x$i=$started"
         ;;
+    stop)
+        if [ -z "$stopped" ] && [ $killed_once -eq 0 ] && [ "$done_n" -ge $((n / 5)) ]; then
+            stopped=$x1
+            kill -STOP "$stopped"
+            stopped_at=$(date +%s)
+            killed_once=1
+            kills=1
+        elif [ -n "$stopped" ] && [ $(($(date +%s) - stopped_at)) -ge 5 ]; then
+            kill -CONT "$stopped"
+            stopped=''
+        fi
+        ;;
+    term)
+        if [ "$done_n" -ge $(((term_next + 1) * n / 4)) ] && [ $term_next -lt 3 ]; then
+            case $term_next in
+            0)
+                term_wait "$x2"
+                start extractor extractor-2
+                x2=$started
+                ;;
+            1)
+                term_wait "$fetcher"
+                start fetcher fetcher
+                fetcher=$started
+                ;;
+            2)
+                term_wait "$store"
+                start store store
+                store=$started
+                ;;
+            esac
+            term_next=$((term_next + 1))
+            kills=$term_next
+        fi
+        ;;
     store | fetcher)
         if [ $killed_once -eq 0 ] && [ "$done_n" -ge $((n / 3)) ]; then
             eval "victim=\$$mode"
@@ -131,6 +191,9 @@ while :; do
     sleep 0.7
 done
 pids="$store $fetcher $x1 $x2 $x3"
+if [ -n "$stopped" ]; then
+    kill -CONT "$stopped"
+fi
 for p in $x1 $x2 $x3 $fetcher $store; do
     kill -TERM "$p" 2>/dev/null || true
 done
@@ -139,6 +202,16 @@ for p in $x1 $x2 $x3 $fetcher $store; do
 done
 pids=""
 wait "$expect_pid"
+if [ "$mode" = stop ]; then
+    # the hung extractor's late batches reached the store, which answered them as repeats
+    late=$(sed -n 's/.* stopped .* replayed=\([0-9]*\) .*/\1/p' "$tmp/logs/store.log" | tail -1)
+    if [ -z "$late" ] || [ "$late" -eq 0 ]; then
+        echo "kill.sh: no late batch from the hung extractor reached the store" >&2
+        tail -3 "$tmp/logs/extractor-1.log" >&2
+        exit 1
+    fi
+    echo "kill.sh: $late late batches answered as repeats"
+fi
 
 python3 - "$tmp" "$n" "$mode" "$kills" <<'PY'
 import json, os, sqlite3, sys
