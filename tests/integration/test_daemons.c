@@ -2015,6 +2015,71 @@ static void test_curve_config_mistakes_exit_78(void **state)
     assert_contains("the store's error", text(&p->ebuf), "does not belong");
 }
 
+/* The store's replay socket, and an oversize frame on its ingest socket: bad input is
+ * counted and dropped, and an honest client is still answered on both. */
+static void test_store_survives_hostile_clients_on_replay_and_ingest(void **state)
+{
+    struct fx *f = *state;
+    char cfg[256], ingest[256], live[256], replay[256], line[4096];
+    fx_endpoint(f, "ingest", ingest, sizeof ingest);
+    fx_endpoint(f, "live", live, sizeof live);
+    fx_endpoint(f, "replay", replay, sizeof replay);
+    fx_path(f, "store.cfg", cfg, sizeof cfg);
+    write_file(cfg,
+               "ingest = { bind = \"%s\"; };\nlive = { bind = \"%s\"; };\n"
+               "replay = { bind = \"%s\"; };\nstore = { data_dir = \"%s\"; };\n"
+               "zmq = { max_msg_bytes = 65536; };\n",
+               ingest, live, replay, f->dir);
+    struct proc *store = proc_start(f, "parley-store", "-c", cfg, (const char *)NULL);
+    assert_logs(store, " ready", READY_TIMEOUT_MS);
+
+    void *bad = s_client(f, ZMQ_DEALER, replay);
+    static const char v1[] = {'\x81', '\xa1', 'v', '\x01'};
+    static const char reserved[] = {'\xc1'};
+    /* {"v":1,"max":"x"}: SINCE with a field of the wrong type */
+    static const char bad_max[] = {'\x82', '\xa1', 'v', '\x01', '\xa3', 'm', 'a', 'x', '\xa1', 'x'};
+    send_frames(bad, 1, (const void *const[]){"SINCE"}, (const size_t[]){5});
+    send_frames(bad, 2, (const void *const[]){"QUERY", reserved},
+                (const size_t[]){5, sizeof reserved});
+    send_frames(bad, 2, (const void *const[]){"SINCE", bad_max},
+                (const size_t[]){5, sizeof bad_max});
+    send_frames(bad, 2, (const void *const[]){"BOGUS", v1}, (const size_t[]){5, sizeof v1});
+    send_frames(bad, 2, (const void *const[]){"READY", v1}, (const size_t[]){5, sizeof v1});
+    send_frames(bad, 5, (const void *const[]){"QUERY", v1, "a", "b", "c"},
+                (const size_t[]){5, sizeof v1, 1, 1, 1});
+    /* an oversize frame on ingest: the connection is dropped, the store goes on */
+    void *big = s_client(f, ZMQ_DEALER, ingest);
+    size_t n = 200000;
+    char *blob = calloc(1, n);
+    assert_non_null(blob);
+    send_frames(big, 2, (const void *const[]){"EVENTS", blob}, (const size_t[]){6, n});
+    free(blob);
+
+    /* honest clients on both sockets */
+    void *good = s_client(f, ZMQ_DEALER, replay);
+    s_query(good);
+    struct pl_msg m;
+    s_recv(good, PL_CMD_END, &m);
+    pl_msg_release(&m);
+    void *honest = s_client(f, ZMQ_DEALER, ingest);
+    struct pl_msg ev = {.cmd = PL_CMD_EVENTS};
+    char id[] = "0123456789abcdef0123456789abcdef", xv[] = "x1";
+    ev.u.events.id = id;
+    ev.u.events.xv = xv;
+    s_send(honest, &ev);
+    s_recv(honest, PL_CMD_OK, &m);
+    pl_msg_release(&m);
+
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+    proc_line(store, " stopped ", line, sizeof line);
+    if (field_value(line, "dropped") < 5) {
+        print_error("expected at least 5 dropped messages in the store's stopped line:\n%s\n",
+                    line);
+        fail();
+    }
+}
+
 int main(void)
 {
     long max = sysconf(_SC_OPEN_MAX);
@@ -2051,6 +2116,7 @@ int main(void)
         T(test_fetcher_stops_intake_at_the_high_water_mark),
         T(test_curve_lets_in_only_allowed_clients),
         T(test_curve_config_mistakes_exit_78),
+        T(test_store_survives_hostile_clients_on_replay_and_ingest),
         T(test_store_stores_merges_publishes_and_replays),
         T(test_tail_survives_store_restart_and_resumes_from_state),
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),
