@@ -40,10 +40,11 @@ struct extractor {
     char worker[128];            /* host:pid, for the fetcher's logs */
     struct job queue[MAX_QUEUE]; /* tasks in hand, in arrival order */
     size_t nqueue;
-    int64_t timeout_ms; /* ingest.timeout_ms */
-    int64_t ready_ms;   /* work.ready_ms: READY again after this long */
-    int64_t ready_at;   /* when READY was last sent */
-    int max_retries;    /* ingest.retries */
+    int64_t timeout_ms;    /* ingest.timeout_ms */
+    int64_t ready_ms;      /* work.ready_ms: READY again after this long */
+    int64_t ready_at;      /* when READY was last sent */
+    int max_retries;       /* ingest.retries */
+    const char *failpoint; /* $PARLEY_FAILPOINT_EXTRACT: articles holding it fail (tests) */
     /* counters for the shutdown line */
     unsigned long tasks, done, nacked, mentions, resent, abandoned, unexpected, stale;
     uint64_t bytes;  /* article text coded */
@@ -69,6 +70,13 @@ struct extractor *extractor_new(const struct extractor_config *cfg, const struct
     self->timeout_ms = cfg->ingest_timeout_ms;
     self->ready_ms = cfg->ready_ms;
     self->max_retries = (int)cfg->ingest_retries;
+    /* For the fault tests: an article whose text holds this marker fails to code, every
+     * time, as a real poison article would. Unset (the normal case), nothing changes. */
+    const char *fp = getenv("PARLEY_FAILPOINT_EXTRACT");
+    self->failpoint = fp && *fp ? fp : NULL;
+    if (self->failpoint)
+        pl_log_warn("failpoint on: articles containing \"%s\" will fail (PARLEY_FAILPOINT_EXTRACT)",
+                    self->failpoint);
     /* empty: the environment's choice, else the folder parley was built with */
     const char *env = getenv("PARLEY_DATA");
     self->dict_dir = pl_xstrdup(cfg->dict_dir[0] ? cfg->dict_dir
@@ -197,6 +205,11 @@ static void s_start_next(struct extractor *self)
         struct extract_result res;
         char why[256];
         int64_t t0 = pl_now_ms();
+        if (self->failpoint && t->article.text && strstr(t->article.text, self->failpoint)) {
+            pl_log_warn("cannot code article id=%s: failpoint", t->id);
+            s_finish(self, i, "failpoint: the article holds PARLEY_FAILPOINT_EXTRACT");
+            continue;
+        }
         if (extract_article(self->lex, &t->article, EXTRACT_VERSION, &res, why, sizeof why) != 0) {
             pl_log_warn("cannot code article id=%s: %s", t->id, why);
             s_finish(self, i, why);

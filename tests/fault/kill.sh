@@ -10,7 +10,14 @@
 #              (SIGCONT): its work is redelivered meanwhile and its late answers change
 #              nothing;
 #   term       SIGTERM under load to an extractor, the fetcher and the store in turn, each
-#              of which must exit 0 within 5 s, and is started again.
+#              of which must exit 0 within 5 s, and is started again;
+#   pause      the store stops (SIGSTOP) for FAULT_PAUSE_S seconds (30) with most of 10,000
+#              articles still waiting: the resident memory of the fetcher and of every
+#              extractor, sampled throughout, must stay within 64 MB of what it was before
+#              the pause, and nothing is lost after the store comes back;
+#   poison     three articles fail to code every time (the extractors' failpoint,
+#              PARLEY_FAILPOINT_EXTRACT): each ends dead after fetcher.max_attempts with the
+#              reason, and everything else is stored as always.
 # When every article is done it checks, straight in the databases: every article done and
 # none dead; each article stored once (one batch) with exactly the mentions `parley extract`
 # finds in it, so no mention is lost or stored twice; the log's seq runs 1..head without a
@@ -18,15 +25,19 @@
 set -eu
 
 if [ $# -ne 3 ]; then
-    echo "usage: $0 extractor|store|fetcher|stop|term BIN_DIR GEN_CORPUS" >&2
+    echo "usage: $0 extractor|store|fetcher|stop|term|pause|poison BIN_DIR GEN_CORPUS" >&2
     exit 64
 fi
 mode=$1
 bin=$2
 gen=$3
 n=${FAULT_ARTICLES:-2000}
+if [ "$1" = pause ]; then
+    n=${FAULT_ARTICLES:-10000}
+fi
+pause_s=${FAULT_PAUSE_S:-30}
 case $mode in
-extractor | store | fetcher | stop | term) ;;
+extractor | store | fetcher | stop | term | pause | poison) ;;
 *)
     echo "kill.sh: unknown mode '$mode'" >&2
     exit 64
@@ -48,6 +59,16 @@ cleanup() {
 trap cleanup EXIT
 
 "$gen" --articles "$n" --seed 7 "$tmp/in"
+poison=0
+max_attempts=20
+if [ "$mode" = poison ]; then
+    poison=3
+    max_attempts=3
+    for i in 1 2 3; do
+        printf 'POISON-PILL %s: the ministers met in Geneva on Monday.\n' "$i" >"$tmp/in/poison-$i.txt"
+    done
+    export PARLEY_FAILPOINT_EXTRACT=POISON-PILL
+fi
 mkdir "$tmp/logs"
 cat >"$tmp/store.cfg" <<EOF
 ingest = { bind = "ipc://$tmp/ingest.sock"; };
@@ -58,7 +79,7 @@ EOF
 cat >"$tmp/fetcher.cfg" <<EOF
 work = { bind = "ipc://$tmp/work.sock"; };
 fetcher = { data_dir = "$tmp"; lease_ms = 3000; worker_timeout_ms = 2000; status_s = 0;
-            max_attempts = 20; };
+            max_attempts = $max_attempts; };
 sources = { inputs = [ "$tmp/in" ]; };
 EOF
 cat >"$tmp/extractor.cfg" <<EOF
@@ -82,7 +103,8 @@ for i in 1 2 3; do
 done
 
 # The expected mentions per article, coded offline by the same extraction.
-"$bin/parley" extract --quiet "$tmp"/in/*.txt >"$tmp/expected.jsonl" &
+PARLEY_FAILPOINT_EXTRACT='' "$bin/parley" extract --quiet "$tmp"/in/[0-9]*.txt \
+    >"$tmp/expected.jsonl" &
 expect_pid=$!
 
 progress() {
@@ -99,6 +121,19 @@ killed_once=0
 stopped=''
 stopped_at=0
 term_next=0
+rss_base=''
+rss_max=0
+# resident memory (kB) of the fetcher and the extractors, the largest of them
+rss_now() {
+    m=0
+    for p in $fetcher $x1 $x2 $x3; do
+        r=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status" 2>/dev/null || true)
+        if [ -n "$r" ] && [ "$r" -gt "$m" ]; then
+            m=$r
+        fi
+    done
+    echo "$m"
+}
 # SIGTERM to $1 (pid) and wait at most 5 s for exit 0
 term_wait() {
     kill -TERM "$1"
@@ -121,7 +156,7 @@ while :; do
     counts=$(progress)
     done_n=${counts% *}
     dead_n=${counts#* }
-    if [ $((done_n + dead_n)) -ge "$n" ]; then
+    if [ $((done_n + dead_n)) -ge $((n + poison)) ]; then
         break
     fi
     if [ "$(date +%s)" -gt "$deadline" ]; then
@@ -138,6 +173,25 @@ while :; do
         kills=$((kills + 1))
         start extractor "extractor-$i"
         eval "x$i=$started"
+        ;;
+    pause)
+        if [ -z "$stopped" ] && [ $killed_once -eq 0 ] && [ "$done_n" -ge $((n / 10)) ]; then
+            rss_base=$(rss_now)
+            stopped=$store
+            kill -STOP "$stopped"
+            stopped_at=$(date +%s)
+            killed_once=1
+            kills=1
+        elif [ -n "$stopped" ]; then
+            r=$(rss_now)
+            if [ "$r" -gt "$rss_max" ]; then
+                rss_max=$r
+            fi
+            if [ $(($(date +%s) - stopped_at)) -ge "$pause_s" ]; then
+                kill -CONT "$stopped"
+                stopped=''
+            fi
+        fi
         ;;
     stop)
         if [ -z "$stopped" ] && [ $killed_once -eq 0 ] && [ "$done_n" -ge $((n / 5)) ]; then
@@ -202,6 +256,14 @@ for p in $x1 $x2 $x3 $fetcher $store; do
 done
 pids=""
 wait "$expect_pid"
+if [ "$mode" = pause ]; then
+    growth=$(((rss_max - rss_base) / 1024))
+    echo "kill.sh: largest fetcher/extractor resident memory ${rss_base} kB before the pause, ${rss_max} kB during it (+${growth} MB)"
+    if [ "$growth" -gt 64 ]; then
+        echo "kill.sh: memory grew by ${growth} MB while the store was stopped (bound: 64 MB)" >&2
+        exit 1
+    fi
+fi
 if [ "$mode" = stop ]; then
     # the hung extractor's late batches reached the store, which answered them as repeats
     late=$(sed -n 's/.* stopped .* replayed=\([0-9]*\) .*/\1/p' "$tmp/logs/store.log" | tail -1)
@@ -213,16 +275,21 @@ if [ "$mode" = stop ]; then
     echo "kill.sh: $late late batches answered as repeats"
 fi
 
-python3 - "$tmp" "$n" "$mode" "$kills" <<'PY'
+python3 - "$tmp" "$n" "$mode" "$kills" "$poison" <<'PY'
 import json, os, sqlite3, sys
 from collections import Counter
 tmp, n, mode, kills = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+poison = int(sys.argv[5])
 errors = []
 ob = sqlite3.connect(os.path.join(tmp, "outbox.db"))
 states = dict(ob.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
-if states.get(2, 0) != n or states.get(3, 0):
-    errors.append(f"outbox: {states.get(2, 0)} done, {states.get(3, 0)} dead of {n}")
-ids = {r[0] for r in ob.execute("SELECT id FROM outbox")}
+if states.get(2, 0) != n or states.get(3, 0) != poison:
+    errors.append(f"outbox: {states.get(2, 0)} done, {states.get(3, 0)} dead of {n}"
+                  f" (+{poison} poison)")
+for src, attempts, reason in ob.execute("SELECT src, attempts, reason FROM outbox WHERE state = 3"):
+    if "poison-" not in (src or "") or attempts != 3 or "failpoint" not in (reason or ""):
+        errors.append(f"dead letter {src}: {attempts} attempts, reason {reason!r}")
+ids = {r[0] for r in ob.execute("SELECT id FROM outbox WHERE state = 2")}
 st = sqlite3.connect(os.path.join(tmp, "parley.db"))
 batches = Counter(r[0] for r in st.execute("SELECT article_id FROM batches"))
 if set(batches) != ids:
