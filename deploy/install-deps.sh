@@ -31,7 +31,8 @@ libpq-dev          the store's PostgreSQL backend (libpq)
 libutf8proc-dev    Unicode normalisation for matching names (utf8proc)
 libcurl4-openssl-dev  the fetcher's HTTP client (libcurl)
 libxml2-dev        the fetcher's HTML and RSS/Atom parsing (libxml2)
-python3            scoring the seed extraction against the gold events
+python3            scoring the seed extraction, the test HTTP server
+docker-compose     checking docker-compose.yml (no engine needed)
 "
 
 names=$(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }')

@@ -11,6 +11,7 @@ int cmd_tail(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_dead(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
 
 /* The CLI as a CURVE client of the store (--key FILE --server-key KEY|FILE). */
 struct cli_curve {

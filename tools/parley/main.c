@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"dead", "dead [--data DIR] [--retry ID | --retry-all]",
      "list the articles the fetcher gave up on, and why", cmd_dead},
     {"keygen", "keygen NAME [--dir DIR]", "write a CURVE key pair", cmd_keygen},
+    {"ping", "ping ENDPOINT", "check that a fetcher answers (health checks)", cmd_ping},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
