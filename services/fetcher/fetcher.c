@@ -593,6 +593,13 @@ int fetcher_run(struct fetcher *self, int sigfd)
     int rc = pl_loop_run(self->loop);
     if (s_commit(self) != 0)
         rc = -1;
+    /* how the work was shared: one line per extractor still known */
+    for (size_t i = 0; i < self->nworkers; i++) {
+        const struct worker *w = self->workers[i];
+        pl_log_info("extractor worker=%s tasks=%llu done=%llu nack=%llu in_hand=%u", w->name,
+                    (unsigned long long)w->tasks, (unsigned long long)w->done,
+                    (unsigned long long)w->nacked, w->inflight);
+    }
     struct pl_buf line;
     pl_buf_init(&line);
     pl_drops_format(&self->drops, &line);
