@@ -17,7 +17,7 @@ machine="$(nproc) cores, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 10485
 echo "bench: $machine"
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store"' EXIT
+trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store" "$tmp.e2e" "$tmp.new"' EXIT
 # three runs of the generated corpus; the table keeps the best (least disturbed) one
 for _ in 1 2 3; do
     "$bin" --mb 20 | tee -a "$tmp"
@@ -91,6 +91,39 @@ fi
 } >"$tmp.store"
 cat "$tmp.store"
 
+# The whole pipeline: parley up --once (store, fetcher, N extractors, durable SQLite) on
+# 2,000 generated articles written as files, with 1 and with 2 extractors; wall time from
+# start to every article stored and shown, and the tasks each extractor took.
+gen="$build/tests/bench/gen_corpus"
+e2e_rows=""
+if [ -x "$gen" ]; then
+    corpus=$(mktemp -d)
+    "$gen" --articles 2000 --seed 11 "$corpus/in"
+    for x in 1 2; do
+        rm -rf "$corpus/data"
+        t0=$(date +%s.%N)
+        "$build/bin/parley" up --once --extractors "$x" --data "$corpus/data" --format jsonl \
+            "$corpus/in" >"$corpus/events" 2>"$corpus/up.log"
+        t1=$(date +%s.%N)
+        versions=$(wc -l <"$corpus/events")
+        shares=$(grep -h "extractor worker=" "$corpus/data/logs/fetcher.log" |
+            sed -n 's/.* tasks=\([0-9]*\).*/\1/p' | sort -rn | tr '\n' '/' | sed 's:/$::')
+        secs=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
+        rate=$(echo "$t0 $t1" | awk '{ printf "%.0f", 2000 / ($2 - $1) }')
+        echo "e2e extractors=$x seconds=$secs articles_per_s=$rate versions=$versions tasks=$shares"
+        e2e_rows="$e2e_rows| $x | 2000 | $secs s | **$rate** | $versions | $shares |
+"
+    done
+    rm -rf "$corpus"
+fi
+{
+    echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
+    echo
+    echo "| extractors | articles | wall time | articles/s | event versions stored and shown | tasks per extractor |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s' "$e2e_rows"
+} >"$tmp.e2e"
+
 if [ "$update" = "--update" ]; then
     awk -v gen="$tmp.store" '
         /<!-- BEGIN GENERATED: bench-store -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
@@ -100,6 +133,11 @@ if [ "$update" = "--update" ]; then
     awk -v gen="$tmp.md" '
         /<!-- BEGIN GENERATED: bench-extract -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
         /<!-- END GENERATED: bench-extract -->/ { skip = 0 }
+        !skip { print }
+    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
+    awk -v gen="$tmp.e2e" '
+        /<!-- BEGIN GENERATED: bench-e2e -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
+        /<!-- END GENERATED: bench-e2e -->/ { skip = 0 }
         !skip { print }
     ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
     echo "bench: BENCHMARKS.md updated"
