@@ -33,6 +33,7 @@ libcurl4-openssl-dev  the fetcher's HTTP client (libcurl)
 libxml2-dev        the fetcher's HTML and RSS/Atom parsing (libxml2)
 python3            scoring the seed extraction, the test HTTP server
 docker-compose     checking docker-compose.yml (no engine needed)
+procps             pgrep/pkill in the parley up supervision test
 "
 
 names=$(printf '%s\n' "$PACKAGES" | awk 'NF { print $1 }')

@@ -836,7 +836,9 @@ static void s_timeout_why(const struct http_client *c, struct req *r, char *why,
     (void)curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME_T, &total);
     (void)curl_easy_getinfo(r->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
     const struct http_config *cfg = &c->cfg;
-    if (total >= (curl_off_t)cfg->timeout_ms * 1000)
+    /* libcurl's clock may stop a few ms short of the limit that fired: allow for it, so a
+     * whole-transfer timeout during a slow connect is not called a connect timeout */
+    if (total + 50000 >= (curl_off_t)cfg->timeout_ms * 1000)
         s_why(why, n, "timeout after %ld ms", cfg->timeout_ms);
     else if (pre == 0) /* the request was never sent: no connection */
         s_why(why, n, "connect timeout after %ld ms", cfg->connect_timeout_ms);

@@ -21,7 +21,10 @@ trap cleanup EXIT
 unset PARLEY_CONFIG PARLEY_DATA
 n=400
 "$gen" --articles $n --seed 3 "$tmp/in"
-"$parley" up --extractors 2 --data "$tmp/data" --format jsonl "$tmp/in" >"$tmp/events" 2>"$tmp/up.log" &
+# TMPDIR puts this parley up's run folder (sockets, configs) under $tmp, so the daemons found
+# below are its own and not those of another test running at the same time
+TMPDIR=$tmp "$parley" up --extractors 2 --data "$tmp/data" --format jsonl "$tmp/in" \
+    >"$tmp/events" 2>"$tmp/up.log" &
 up=$!
 
 # waits (up to $2 s) for a line matching $1 in parley up's stderr
@@ -40,7 +43,7 @@ wait_log() {
 wait_log "articles $n done" 120
 
 # the run folder of this parley up holds the extractors' config
-victim=$(pgrep -f "parley-extractor -c /.*parley-up\..*/extractor.cfg" | head -1)
+victim=$(pgrep -f "parley-extractor -c $tmp/parley-up\..*/extractor.cfg" | head -1)
 if [ -z "$victim" ]; then
     echo "up_supervise: no extractor running" >&2
     exit 1
@@ -48,7 +51,7 @@ fi
 kill -9 "$victim"
 wait_log "exited with status 137; restarting it" 10
 t=0
-while [ "$(pgrep -fc "parley-extractor -c /.*parley-up\..*/extractor.cfg")" -lt 2 ]; do
+while [ "$(pgrep -fc "parley-extractor -c $tmp/parley-up\..*/extractor.cfg")" -lt 2 ]; do
     if [ $t -ge 100 ]; then
         echo "up_supervise: the killed extractor was not started again" >&2
         cat "$tmp/up.log" >&2
@@ -74,7 +77,7 @@ if ! wait "$up"; then
     exit 1
 fi
 up=''
-if pgrep -f "parley-(store|fetcher|extractor) -c /.*parley-up\." >/dev/null; then
+if pgrep -f "parley-(store|fetcher|extractor) -c $tmp/parley-up\." >/dev/null; then
     echo "up_supervise: daemons left running after parley up stopped" >&2
     exit 1
 fi
