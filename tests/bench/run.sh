@@ -17,7 +17,7 @@ machine="$(nproc) cores, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 10485
 echo "bench: $machine"
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store" "$tmp.e2e" "$tmp.new"' EXIT
+trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store" "$tmp.e2e" "$tmp.ceil" "$tmp.ceilraw" "$tmp.new"' EXIT
 # three runs of the generated corpus; the table keeps the best (least disturbed) one
 for _ in 1 2 3; do
     "$bin" --mb 20 | tee -a "$tmp"
@@ -124,6 +124,30 @@ fi
     printf '%s' "$e2e_rows"
 } >"$tmp.e2e"
 
+# The ceilings, measured in the same run: raw libzmq, the record codec, plain SQLite inserts.
+ceil_rows=""
+if [ -x "$build/tests/bench/bench_ceilings" ]; then
+    "$build/tests/bench/bench_ceilings" --seconds 3 >"$tmp.ceilraw"
+    cat "$tmp.ceilraw"
+    while IFS= read -r line; do
+        case $(field "$line" ceiling) in
+        zmq) ceil_rows="$ceil_rows| libzmq DEALER -> ROUTER, ipc, $(field "$line" bytes) B messages | **$(field "$line" msgs_per_s)** messages/s ($(field "$line" mb_per_s) MB/s) |
+" ;;
+        msgpack) ceil_rows="$ceil_rows| article record ($(field "$line" bytes) B) alone: encode / decode | **$(field "$line" encode_per_s)** / **$(field "$line" decode_per_s)** records/s |
+" ;;
+        sqlite) ceil_rows="$ceil_rows| SQLite inserts of 1 KB rows, WAL, synchronous=FULL, 640 a transaction, $(field "$line" keys) keys | **$(field "$line" rows_per_s)** rows/s |
+" ;;
+        esac
+    done <"$tmp.ceilraw"
+fi
+{
+    echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
+    echo
+    echo "| ceiling | measured |"
+    echo "|---|---|"
+    printf '%s' "$ceil_rows"
+} >"$tmp.ceil"
+
 if [ "$update" = "--update" ]; then
     awk -v gen="$tmp.store" '
         /<!-- BEGIN GENERATED: bench-store -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
@@ -138,6 +162,11 @@ if [ "$update" = "--update" ]; then
     awk -v gen="$tmp.e2e" '
         /<!-- BEGIN GENERATED: bench-e2e -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
         /<!-- END GENERATED: bench-e2e -->/ { skip = 0 }
+        !skip { print }
+    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
+    awk -v gen="$tmp.ceil" '
+        /<!-- BEGIN GENERATED: bench-ceilings -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
+        /<!-- END GENERATED: bench-ceilings -->/ { skip = 0 }
         !skip { print }
     ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
     echo "bench: BENCHMARKS.md updated"

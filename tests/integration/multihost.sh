@@ -26,6 +26,10 @@ fi
 a="parley-a-$$"
 b="parley-b-$$"
 ip netns add "$a" 2>/dev/null || skip "cannot make network namespaces here (needs root)"
+if ! ip netns exec "$a" true 2>/dev/null; then
+    ip netns del "$a" 2>/dev/null || true
+    skip "cannot run programs in a network namespace here (ip netns exec fails, e.g. in a chroot)"
+fi
 tmp=$(mktemp -d /tmp/parley-mh.XXXXXX)
 pids=''
 cleanup() {

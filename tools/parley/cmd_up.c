@@ -37,7 +37,8 @@
 #define EX_CANTCREAT   73
 
 #define MAX_EXTRACTORS 64
-#define GRACE_MS       15000 /* SIGTERM, then this long before SIGKILL */
+#define GRACE_MS       15000  /* SIGTERM, then this long before SIGKILL */
+#define TAIL_GRACE_MS  300000 /* the tail showing what is stored, at its own pace */
 
 static const char *const usage =
     "usage: parley up [--extractors N] [--data DIR] [--config DIR] [--once]\n"
@@ -271,13 +272,14 @@ static struct child *s_add(struct up *u, const char *name, char **argv)
     return c;
 }
 
-/* Waits up to ms for the children in set to exit (SIGKILL after that). */
-static void s_stop(struct up *u, bool (*pick)(const struct child *), int sig)
+/* Sends sig to the children pick chooses and waits up to grace_ms for them to exit
+ * (SIGKILL after that). */
+static void s_stop(struct up *u, bool (*pick)(const struct child *), int sig, int64_t grace_ms)
 {
     for (size_t i = 0; i < u->nkids; i++)
         if (u->kids[i].pid > 0 && pick(&u->kids[i]))
             kill(u->kids[i].pid, sig);
-    int64_t deadline = pl_now_ms() + GRACE_MS;
+    int64_t deadline = pl_now_ms() + grace_ms;
     for (;;) {
         bool left = false;
         for (size_t i = 0; i < u->nkids; i++) {
@@ -300,8 +302,8 @@ static void s_stop(struct up *u, bool (*pick)(const struct child *), int sig)
         if (pl_now_ms() > deadline) {
             for (size_t i = 0; i < u->nkids; i++)
                 if (u->kids[i].pid > 0 && pick(&u->kids[i])) {
-                    fprintf(stderr, "parley up: %s did not stop in %d s; killing it\n",
-                            u->kids[i].name, GRACE_MS / 1000);
+                    fprintf(stderr, "parley up: %s did not stop in %lld s; killing it\n",
+                            u->kids[i].name, (long long)(grace_ms / 1000));
                     kill(u->kids[i].pid, SIGKILL);
                 }
             deadline = INT64_MAX;
@@ -660,9 +662,11 @@ int cmd_up(int argc, char **argv)
 stop_all:
     /* the work first (its leases come back at the next start), then the tail shows what is
      * stored, then the store */
-    s_stop(&u, s_is_worker, SIGTERM);
-    s_stop(&u, s_is_tail, SIGUSR1);
-    s_stop(&u, s_is_store, SIGTERM);
+    s_stop(&u, s_is_worker, SIGTERM, GRACE_MS);
+    /* the tail may be well behind the store when the work ends (it writes every event out
+     * and records its place before the next): give it time to show everything */
+    s_stop(&u, s_is_tail, SIGUSR1, TAIL_GRACE_MS);
+    s_stop(&u, s_is_store, SIGTERM, GRACE_MS);
     {
         struct progress last = {0};
         s_progress(&u, &last, true);
