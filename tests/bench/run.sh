@@ -17,7 +17,7 @@ machine="$(nproc) cores, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 10485
 echo "bench: $machine"
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store" "$tmp.e2e" "$tmp.ceil" "$tmp.ceilraw" "$tmp.new"' EXIT
+trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store" "$tmp.e2e" "$tmp.ceil" "$tmp.ceilraw" "$tmp.lat" "$tmp.new"' EXIT
 # three runs of the generated corpus; the table keeps the best (least disturbed) one
 for _ in 1 2 3; do
     "$bin" --mb 20 | tee -a "$tmp"
@@ -124,6 +124,28 @@ fi
     printf '%s' "$e2e_rows"
 } >"$tmp.e2e"
 
+# Latency: intake (a file renamed into a watched folder) to a subscriber's receipt of the
+# first event of that article, at the issue's fixed offered load (200 articles/s) and at
+# lighter loads (50/s, 20/s).
+lat_rows=""
+if command -v python3 >/dev/null 2>&1 && [ -x "$gen" ]; then
+    for spec in "200 2000" "50 500" "20 300"; do
+        rate=${spec% *}
+        count=${spec#* }
+        line=$(python3 "$top/tests/bench/latency.py" "$build/bin" "$gen" --rate "$rate" --articles "$count")
+        echo "$line"
+        lat_rows="$lat_rows| $(field "$line" offered_per_s) | $(field "$line" articles) | $(field "$line" p50_ms) ms | $(field "$line" p90_ms) ms | **$(field "$line" p99_ms) ms** | $(field "$line" max_ms) ms |
+"
+    done
+fi
+{
+    echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
+    echo
+    echo "| offered articles/s | articles | p50 | p90 | p99 | max |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s' "$lat_rows"
+} >"$tmp.lat"
+
 # The ceilings, measured in the same run: raw libzmq, the record codec, plain SQLite inserts.
 ceil_rows=""
 if [ -x "$build/tests/bench/bench_ceilings" ]; then
@@ -167,6 +189,11 @@ if [ "$update" = "--update" ]; then
     awk -v gen="$tmp.ceil" '
         /<!-- BEGIN GENERATED: bench-ceilings -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
         /<!-- END GENERATED: bench-ceilings -->/ { skip = 0 }
+        !skip { print }
+    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
+    awk -v gen="$tmp.lat" '
+        /<!-- BEGIN GENERATED: bench-latency -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
+        /<!-- END GENERATED: bench-latency -->/ { skip = 0 }
         !skip { print }
     ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
     echo "bench: BENCHMARKS.md updated"
