@@ -445,6 +445,28 @@ static void test_filters(void **state)
     batch_release(&a);
 }
 
+/* The event an older store left behind for the migration tests: article a's mention of
+ * TURGOV 190 SYRREB on 2022-05-01 as batch (a, x1), and that event at seq 7, encoded in body;
+ * its id in eid. */
+static void old_event(struct batch *a, char eid[33], struct pl_buf *body)
+{
+    batch_init(a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(a), a->ev.id, "x1", "2022-05-01", "TURGOV", "SYRREB", "190", "Strikes.", 0.9);
+    store_event_id(&a->m[0].c, eid);
+    struct pl_event e = {0};
+    e.id = eid;
+    e.seq = 7;
+    e.c = a->m[0].c;
+    e.num_articles = 1;
+    e.num_mentions = 1;
+    e.articles = &a->m[0].article;
+    e.n_articles = 1;
+    e.first_seen = (char[]){"2022-05-01T00:00:00Z"};
+    e.last_seen = e.first_seen;
+    pl_buf_init(body);
+    assert_int_equal(pl_event_encode(&e, body, NULL), PL_OK);
+}
+
 /* A database at schema version 1 (no log) is migrated on open: its events are kept and
  * become the log, its mentions and event_articles move to the version-3 keys, and ingest
  * continues after the old head. */
@@ -461,23 +483,9 @@ static void test_migration_from_v1(void **state)
 
     /* An event as the version-1 store wrote it, at seq 7. */
     struct batch a;
-    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
-    mk(batch_add(&a), a.ev.id, "x1", "2022-05-01", "TURGOV", "SYRREB", "190", "Strikes.", 0.9);
     char eid[33];
-    store_event_id(&a.m[0].c, eid);
-    struct pl_event e = {0};
-    e.id = eid;
-    e.seq = 7;
-    e.c = a.m[0].c;
-    e.num_articles = 1;
-    e.num_mentions = 1;
-    e.articles = &a.m[0].article;
-    e.n_articles = 1;
-    e.first_seen = (char[]){"2022-05-01T00:00:00Z"};
-    e.last_seen = e.first_seen;
     struct pl_buf body;
-    pl_buf_init(&body);
-    assert_int_equal(pl_event_encode(&e, &body, NULL), PL_OK);
+    old_event(&a, eid, &body);
 
     char err[512] = "";
     if (store_sqlite_migrate_file(path, 1, err, sizeof err) != 0)
@@ -614,24 +622,10 @@ static void test_pg_migration_from_v2(void **state)
            " INSERT INTO parley_meta VALUES ('schema_version', '2')",
            (const char *)NULL);
     struct batch a;
-    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
-    mk(batch_add(&a), a.ev.id, "x1", "2022-05-01", "TURGOV", "SYRREB", "190", "Strikes.", 0.9);
     char eid[33];
-    store_event_id(&a.m[0].c, eid);
-    struct pl_event e = {0};
-    e.id = eid;
-    e.seq = 7;
-    e.c = a.m[0].c;
-    e.num_articles = 1;
-    e.num_mentions = 1;
-    e.articles = &a.m[0].article;
-    e.n_articles = 1;
-    e.first_seen = (char[]){"2022-05-01T00:00:00Z"};
-    e.last_seen = e.first_seen;
     struct pl_buf body, hex;
-    pl_buf_init(&body);
+    old_event(&a, eid, &body);
     pl_buf_init(&hex);
-    assert_int_equal(pl_event_encode(&e, &body, NULL), PL_OK);
     pl_buf_puts(&hex, "\\x");
     for (size_t i = 0; i < body.len; i++)
         pl_buf_printf(&hex, "%02x", (unsigned char)body.data[i]);
