@@ -1640,18 +1640,24 @@ static void s_mkdir_in(struct fx *f, char *in, size_t size)
     assert_int_equal(mkdir(in, 0700), 0);
 }
 
+/* A folder "in" of n articles with distinct texts; inputs gets it as a libconfig list body. */
+static void s_article_folder(struct fx *f, int n, char *inputs, size_t size)
+{
+    char in[256], file[320];
+    s_mkdir_in(f, in, sizeof in);
+    for (int i = 0; i < n; i++) {
+        snprintf(file, sizeof file, "%s/%02d.txt", in, i);
+        write_file(file, "Article %d: the ministers met in Geneva.\n", i);
+    }
+    int w = snprintf(inputs, size, "\"%s\"", in);
+    assert_true(w > 0 && (size_t)w < size);
+}
+
 static void test_fetcher_leases_against_credit_redelivers_and_dead_letters(void **state)
 {
     struct fx *f = *state;
-    char in[256], file[320], inputs[300];
-    s_mkdir_in(f, in, sizeof in);
-    const char *texts[] = {"Alpha reports a meeting.", "Bravo reports talks.",
-                           "Charlie reports a protest."};
-    for (int i = 0; i < 3; i++) {
-        snprintf(file, sizeof file, "%s/%c.txt", in, 'a' + i);
-        write_file(file, "%s\n", texts[i]);
-    }
-    snprintf(inputs, sizeof inputs, "\"%s\"", in);
+    char inputs[300];
+    s_article_folder(f, 3, inputs, sizeof inputs);
     struct proc *p = s_start_fetcher(f, inputs, 800, 2, NULL);
     void *x = s_fake_extractor(f, 2);
 
@@ -1710,13 +1716,8 @@ static void test_fetcher_leases_against_credit_redelivers_and_dead_letters(void 
 static void test_fetcher_restarted_resends_nothing_finished(void **state)
 {
     struct fx *f = *state;
-    char in[256], file[320], inputs[300];
-    s_mkdir_in(f, in, sizeof in);
-    for (int i = 0; i < 4; i++) {
-        snprintf(file, sizeof file, "%s/%d.txt", in, i);
-        write_file(file, "Article number %d reports talks.\n", i);
-    }
-    snprintf(inputs, sizeof inputs, "\"%s\"", in);
+    char inputs[300];
+    s_article_folder(f, 4, inputs, sizeof inputs);
     struct proc *p = s_start_fetcher(f, inputs, 60000, 3, NULL);
     void *x = s_fake_extractor(f, 3);
     struct pl_msg t[3];
@@ -1762,13 +1763,8 @@ static void test_fetcher_restarted_resends_nothing_finished(void **state)
 static void test_fetcher_stops_intake_at_the_high_water_mark(void **state)
 {
     struct fx *f = *state;
-    char in[256], file[320], inputs[300];
-    s_mkdir_in(f, in, sizeof in);
-    for (int i = 0; i < 20; i++) {
-        snprintf(file, sizeof file, "%s/%02d.txt", in, i);
-        write_file(file, "Article %d: the ministers met in Geneva.\n", i);
-    }
-    snprintf(inputs, sizeof inputs, "\"%s\"", in);
+    char inputs[300];
+    s_article_folder(f, 20, inputs, sizeof inputs);
     struct proc *p = s_start_fetcher(f, inputs, 60000, 3, "intake_hwm = 5; status_s = 1;");
     /* no extractor: five taken in, then nothing until they leave pending */
     assert_logs(p, "status pending=5 leased=0 done=0", READY_TIMEOUT_MS);
