@@ -247,11 +247,13 @@ class Handler(BaseHTTPRequestHandler):
                 STATS[k] = max(STATS.get(k, 0), ACTIVE[k])
         try:
             time.sleep(ms / 1000.0)
-            self.send(200, f"conc {group}\n".encode())
         finally:
+            # counted off before the answer goes out: once the client has the answer it may
+            # start the next request, and that must not look like an overlap
             with LOCK:
                 for k in keys:
                     ACTIVE[k] -= 1
+        self.send(200, f"conc {group}\n".encode())
 
 
 class Server(ThreadingHTTPServer):
