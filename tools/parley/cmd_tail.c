@@ -8,8 +8,12 @@
  * live stream for three heartbeat timeouts also triggers a catch-up, which is how a store
  * restart is noticed when nothing is being published. Filters are applied here, to the
  * unfiltered stream, so seq gaps stay meaningful; replay is asked with the filter. With
- * --state FILE the applied seq is saved (write to a temporary file, rename) after each event
- * printed, so a restarted tail goes on where it stopped. */
+ * --state FILE the applied seq is saved (write to a temporary file, rename) after each run of
+ * events written together - a replay page, or the live events that had arrived when the tail
+ * woke - once they are flushed, so a restarted tail goes on where it stopped. A stopped tail
+ * (SIGINT, SIGTERM) repeats nothing; one killed between flushing a run and saving its seq
+ * shows that run again. One save per event cost a file rename each: at a few thousand
+ * events a second the tail fell behind the store. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -78,6 +82,7 @@ struct tail {
     struct pl_filter f;
     struct out o;
     uint64_t applied; /* highest seq dealt with */
+    uint64_t saved;   /* the seq in the state file */
     const char *state;
     int timeout_ms;
     struct cli_curve curve;
@@ -117,7 +122,7 @@ static bool s_match(const struct pl_filter *f, const struct pl_event *e)
 
 static int s_save(struct tail *t)
 {
-    if (!t->state)
+    if (!t->state || t->saved == t->applied)
         return 0;
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", t->state);
@@ -127,23 +132,28 @@ static int s_save(struct tail *t)
         fprintf(stderr, "parley tail: cannot write %s: %s\n", t->state, strerror(errno));
         return -1;
     }
+    t->saved = t->applied;
     return 0;
 }
 
+/* Ends a run of applied events: the output flushed, then the seq saved. */
+static int s_flush(struct tail *t)
+{
+    if (fflush(stdout) != 0) {
+        perror("parley tail: writing the output");
+        return -1;
+    }
+    return s_save(t);
+}
+
 /* Applies one event: shown when it matches; the applied seq moves on either way. */
-static int s_apply(struct tail *t, const struct pl_event *e)
+static void s_apply(struct tail *t, const struct pl_event *e)
 {
     if (e->seq <= t->applied)
-        return 0;
-    if (s_match(&t->f, e)) {
+        return;
+    if (s_match(&t->f, e))
         out_emit(&t->o, e);
-        if (fflush(stdout) != 0) {
-            perror("parley tail: writing the output");
-            return -1;
-        }
-    }
     t->applied = e->seq;
-    return s_save(t);
 }
 
 /* SINCE applied until the store has nothing more: the catch-up and every gap fill. after
@@ -182,11 +192,10 @@ static int s_catch_up(struct tail *t, bool from_now)
             if (m.cmd == PL_CMD_BATCH) {
                 got += m.u.batch.n_events;
                 for (size_t i = 0; i < m.u.batch.n_events; i++)
-                    if (s_apply(t, &m.u.batch.events[i]) != 0) {
-                        pl_msg_release(&m);
-                        return EX_IOERR;
-                    }
+                    s_apply(t, &m.u.batch.events[i]);
                 pl_msg_release(&m);
+                if (s_flush(t) != 0)
+                    return EX_IOERR;
                 continue;
             }
             if (m.cmd == PL_CMD_ERR) {
@@ -267,7 +276,36 @@ static int s_sync(struct tail *t, const char *replay_ep, bool from_now)
     return EX_OK;
 }
 
-/* The live loop: until a signal or an error. */
+/* One message from the live stream: applied when it is the next seq. Returns true when it
+ * shows that messages were lost (a seq past the next one, a heartbeat past the applied). */
+static bool s_live(struct tail *t, struct pl_frames *fr)
+{
+    if (fr->n != 2)
+        return false;
+    const char *topic = zmq_msg_data(&fr->f[0]);
+    size_t tl = zmq_msg_size(&fr->f[0]);
+    bool gap = false;
+    if (tl == 2 && memcmp(topic, "HB", 2) == 0) {
+        struct pl_msg m;
+        if (pl_frames_decode(fr, 0, &m, NULL) == PL_OK) {
+            gap = m.u.hb.has_head && m.u.hb.head > t->applied;
+            pl_msg_release(&m);
+        }
+        return gap;
+    }
+    struct pl_event e;
+    if (pl_event_decode(zmq_msg_data(&fr->f[1]), zmq_msg_size(&fr->f[1]), &e, NULL) != PL_OK)
+        return false;
+    if (e.seq == t->applied + 1)
+        s_apply(t, &e);
+    else if (e.seq > t->applied + 1)
+        gap = true;
+    pl_event_release(&e);
+    return gap;
+}
+
+/* The live loop: until a signal or an error. Each wake-up takes what has arrived (up to a
+ * bound, so the state is saved now and then under a constant stream) as one run. */
 static int s_follow(struct tail *t, const char *replay_ep)
 {
     int64_t last_heard = pl_now_ms();
@@ -292,40 +330,15 @@ static int s_follow(struct tail *t, const char *replay_ep)
             }
             continue;
         }
-        struct pl_frames fr;
-        if (pl_frames_recv(t->sub, &fr, ZMQ_DONTWAIT) != 0)
-            continue;
-        last_heard = pl_now_ms();
-        if (fr.n != 2) {
-            pl_frames_close(&fr);
-            continue;
-        }
-        const char *topic = zmq_msg_data(&fr.f[0]);
-        size_t tl = zmq_msg_size(&fr.f[0]);
         bool gap = false;
-        if (tl == 2 && memcmp(topic, "HB", 2) == 0) {
-            struct pl_msg m;
-            if (pl_frames_decode(&fr, 0, &m, NULL) == PL_OK) {
-                gap = m.u.hb.has_head && m.u.hb.head > t->applied;
-                pl_msg_release(&m);
-            }
-        } else {
-            struct pl_event e;
-            if (pl_event_decode(zmq_msg_data(&fr.f[1]), zmq_msg_size(&fr.f[1]), &e, NULL) ==
-                PL_OK) {
-                if (e.seq == t->applied + 1) {
-                    if (s_apply(t, &e) != 0) {
-                        pl_event_release(&e);
-                        pl_frames_close(&fr);
-                        return EX_IOERR;
-                    }
-                } else if (e.seq > t->applied + 1) {
-                    gap = true;
-                }
-                pl_event_release(&e);
-            }
+        struct pl_frames fr;
+        for (int i = 0; i < 4096 && !gap && pl_frames_recv(t->sub, &fr, ZMQ_DONTWAIT) == 0; i++) {
+            last_heard = pl_now_ms();
+            gap = s_live(t, &fr);
+            pl_frames_close(&fr);
         }
-        pl_frames_close(&fr);
+        if (s_flush(t) != 0)
+            return EX_IOERR;
         if (gap) {
             t->gaps++;
             int rc = s_sync(t, replay_ep, false);
@@ -462,6 +475,7 @@ int cmd_tail(int argc, char **argv)
                 fprintf(stderr, "parley tail: %s does not hold a seq number\n", t.state);
                 return EX_USAGE;
             }
+            t.saved = t.applied;
             from_now = false;
         } else if (errno != ENOENT) {
             fprintf(stderr, "parley tail: cannot read %s: %s\n", t.state, strerror(errno));
