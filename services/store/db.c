@@ -10,10 +10,22 @@
 #include "db_backend.h"
 #include "pl_id.h"
 
+struct store_slot {
+    struct pl_event e;
+    bool used;
+    bool dirty; /* changed by the open transaction */
+};
+
 struct store_db {
     const struct store_db_ops *ops;
     void *h;
-    uint64_t head; /* highest committed seq */
+    uint64_t head;            /* highest committed seq */
+    struct store_slot *slots; /* the event cache, see s_cache_take */
+    size_t n_slots;
+    size_t *dirty; /* slots the open transaction changed */
+    size_t n_dirty, cap_dirty;
+    uint64_t cache_hits, cache_misses;
+    char *fail_article; /* tests: see store_db_fail_article */
 };
 
 static void s_seterr(char *err, size_t errlen, const char *fmt, ...) PL_PRINTF(3, 4);
@@ -44,6 +56,10 @@ struct store_db *store_db_open(const struct store_db_config *cfg, char *err, siz
     struct store_db *db = pl_xcalloc(1, sizeof *db);
     db->ops = ops;
     db->h = h;
+    if (!cfg->read_only) {
+        db->n_slots = cfg->event_cache;
+        db->slots = db->n_slots ? pl_xcalloc(db->n_slots, sizeof *db->slots) : NULL;
+    }
     if (ops->head(h, &db->head) != 0) {
         s_seterr(err, errlen, "cannot read the head sequence: %s", ops->errmsg(h));
         store_db_close(&db);
@@ -57,8 +73,19 @@ void store_db_close(struct store_db **db)
     if (!db || !*db)
         return;
     (*db)->ops->close((*db)->h);
+    for (size_t i = 0; i < (*db)->n_slots; i++)
+        pl_event_release(&(*db)->slots[i].e);
+    free((*db)->slots);
+    free((*db)->dirty);
+    free((*db)->fail_article);
     free(*db);
     *db = NULL;
+}
+
+void store_db_fail_article(struct store_db *db, const char *article_id)
+{
+    free(db->fail_article);
+    db->fail_article = article_id ? pl_xstrdup(article_id) : NULL;
 }
 
 uint64_t store_db_head(const struct store_db *db)
@@ -159,28 +186,117 @@ static void s_merge(struct pl_event *ev, const struct pl_mention *m, bool new_ar
     }
 }
 
-/* A new event from its first mention: built shallowly, then decoded into an owned copy. */
-static int s_first(struct pl_event *out, const char *id, const struct pl_mention *m,
-                   const char *now, struct pl_buf *scratch)
+static char *s_dup(const char *s)
 {
-    char idc[33], nowc[40];
-    snprintf(idc, sizeof idc, "%s", id);
-    snprintf(nowc, sizeof nowc, "%s", now);
-    struct pl_article_ref ref = m->article;
-    struct pl_event tmp = {0};
-    tmp.id = idc;
-    tmp.seq = 1;
-    tmp.c = m->c;
-    tmp.num_articles = 1;
-    tmp.num_mentions = 1;
-    tmp.articles = &ref;
-    tmp.n_articles = 1;
-    tmp.first_seen = nowc;
-    tmp.last_seen = nowc;
-    pl_buf_clear(scratch);
-    if (pl_event_encode(&tmp, scratch, NULL) != PL_OK)
-        return -1;
-    return pl_event_decode(scratch->data, scratch->len, out, NULL) == PL_OK ? 0 : -1;
+    return s ? pl_xstrdup(s) : NULL;
+}
+
+static void s_copy_actor(struct pl_actor *d, const struct pl_actor *a)
+{
+    *d = *a;
+    d->code = s_dup(a->code);
+    d->country = s_dup(a->country);
+    d->sector = s_dup(a->sector);
+    d->name = s_dup(a->name);
+}
+
+/* A new event from its first mention: an owned deep copy of the mention's coding. */
+static void s_first(struct pl_event *out, const char *id, const struct pl_mention *m,
+                    const char *now)
+{
+    const struct pl_coding *c = &m->c;
+    memset(out, 0, sizeof *out);
+    out->id = pl_xstrdup(id);
+    out->seq = 1;
+    out->c = *c;
+    out->c.date = s_dup(c->date);
+    out->c.date_precision = s_dup(c->date_precision);
+    out->c.date_basis = s_dup(c->date_basis);
+    s_copy_actor(&out->c.source, &c->source);
+    if (c->has_target)
+        s_copy_actor(&out->c.target, &c->target);
+    else
+        memset(&out->c.target, 0, sizeof out->c.target);
+    out->c.cameo = s_dup(c->cameo);
+    out->c.root = s_dup(c->root);
+    out->c.plover = s_dup(c->plover);
+    out->c.location.name = c->has_location ? s_dup(c->location.name) : NULL;
+    out->c.location.country = c->has_location ? s_dup(c->location.country) : NULL;
+    out->c.evidence = NULL;
+    out->c.n_evidence = 0;
+    s_add_evidence(&out->c, c);
+    out->num_articles = 0;
+    s_add_article(out, &m->article);
+    out->num_mentions = 1;
+    out->first_seen = pl_xstrdup(now);
+    out->last_seen = pl_xstrdup(now);
+}
+
+/* --- the cache of current events ----------------------------------------------------------
+ * The current version of recently changed events, decoded, in a direct-mapped table: a
+ * merge into a cached event neither reads the database nor decodes. The database stays the
+ * truth: an entry is put in only after the database has the same version, and a rollback
+ * evicts every entry the open transaction touched. */
+
+static size_t s_slot_of(const struct store_db *db, const char *id)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (size_t)(h % db->n_slots);
+}
+
+/* Takes the cached event out (the caller owns it); false when it is not cached. */
+static bool s_cache_take(struct store_db *db, const char *id, struct pl_event *out)
+{
+    if (!db->n_slots)
+        return false;
+    struct store_slot *sl = &db->slots[s_slot_of(db, id)];
+    if (!sl->used || strcmp(sl->e.id, id) != 0)
+        return false;
+    *out = sl->e;
+    memset(&sl->e, 0, sizeof sl->e);
+    sl->used = false;
+    db->cache_hits++;
+    return true;
+}
+
+/* Puts e (now owned by the cache) in its slot, marked as changed by the open transaction. */
+static void s_cache_put(struct store_db *db, struct pl_event *e)
+{
+    if (!db->n_slots) {
+        pl_event_release(e);
+        return;
+    }
+    size_t i = s_slot_of(db, e->id);
+    struct store_slot *sl = &db->slots[i];
+    if (sl->used)
+        pl_event_release(&sl->e);
+    sl->e = *e;
+    memset(e, 0, sizeof *e);
+    sl->used = true;
+    if (!sl->dirty) {
+        sl->dirty = true;
+        if (db->n_dirty == db->cap_dirty) {
+            db->cap_dirty = db->cap_dirty ? 2 * db->cap_dirty : 256;
+            db->dirty = pl_xrealloc(db->dirty, db->cap_dirty * sizeof *db->dirty);
+        }
+        db->dirty[db->n_dirty++] = i;
+    }
+}
+
+/* After a commit (keep: the entries are committed) or a rollback (evict them). */
+static void s_cache_settle(struct store_db *db, bool keep)
+{
+    for (size_t k = 0; k < db->n_dirty; k++) {
+        struct store_slot *sl = &db->slots[db->dirty[k]];
+        if (!keep && sl->used) {
+            pl_event_release(&sl->e);
+            sl->used = false;
+        }
+        sl->dirty = false;
+    }
+    db->n_dirty = 0;
 }
 
 struct s_item {
@@ -197,76 +313,177 @@ static int s_cmp_item(const void *a, const void *b)
     return x->m < y->m ? -1 : x->m > y->m; /* keeps the batch's order inside a group */
 }
 
-/* Stores and merges the mentions of one event (items[0..n) share an event id); a new
- * version of the event, if any, is added to res. */
-static int s_group(struct store_db *db, const struct pl_events *ev, const struct s_item *items,
-                   size_t n, const char *now, uint64_t *head, struct store_ingest_result *res,
-                   struct pl_buf *scratch)
+/* The working set of one batch. Mentions are sorted by event id, so the mentions of one
+ * event (a group) sit together and the events change in id order, taking seqs in order. */
+struct s_work {
+    struct s_item *items;
+    struct store_mention_row *rows;
+    size_t n;
+    struct pl_event *events; /* one per group with a new mention */
+    struct store_event_row *puts;
+    size_t n_events;
+};
+
+static void s_work_release(struct s_work *w)
+{
+    for (size_t i = 0; i < w->n_events; i++)
+        pl_event_release(&w->events[i]);
+    free(w->items);
+    free(w->rows);
+    free(w->events);
+    free(w->puts);
+    memset(w, 0, sizeof *w);
+}
+
+/* Reads the current versions of the events in want (ids the cache did not have) into
+ * events[slot[k]], decoded; found[k] says which exist. */
+static int s_fetch(struct store_db *db, const char *const *ids, size_t n, struct pl_event *events,
+                   const size_t *slot, bool *existed)
+{
+    if (!n)
+        return 0;
+    struct pl_buf *bodies = pl_xcalloc(n, sizeof *bodies);
+    bool *found = pl_xcalloc(n, sizeof *found);
+    int rc = db->ops->events_get(db->h, ids, n, bodies, found);
+    for (size_t k = 0; k < n; k++) {
+        if (rc == 0 && found[k]) {
+            db->cache_misses++;
+            existed[slot[k]] = true;
+            if (pl_event_decode(bodies[k].data, bodies[k].len, &events[slot[k]], NULL) != PL_OK)
+                rc = -1;
+        }
+        pl_buf_release(&bodies[k]);
+    }
+    free(bodies);
+    free(found);
+    return rc;
+}
+
+/* Stores the mentions of one batch and merges them into their events (s_one's middle):
+ * the new versions go to res->changes, in seq order. */
+static int s_merge_batch(struct store_db *db, const struct pl_events *ev, const char *now,
+                         uint64_t *head, struct store_ingest_result *res, struct s_work *w,
+                         struct pl_buf *scratch)
 {
     const struct store_db_ops *o = db->ops;
-    const char *eid = items[0].event_id;
-    struct pl_event e = {0};
-    bool have = false, existed = false, had_location = false;
-    int rc = -1;
+    size_t n = ev->n_mentions;
+    w->n = n;
+    w->items = pl_xcalloc(n ? n : 1, sizeof *w->items);
+    w->rows = pl_xcalloc(n ? n : 1, sizeof *w->rows);
     for (size_t i = 0; i < n; i++) {
-        const struct pl_mention *m = items[i].m;
-        pl_buf_clear(scratch);
-        if (pl_mention_encode(m, scratch, NULL) != PL_OK)
-            goto out;
-        int put = o->mention_put(db->h, m->id, ev->id, ev->xv, eid, scratch->data, scratch->len);
-        if (put < 0)
-            goto out;
-        if (put == 0) {
-            res->dup_mentions++;
-            continue;
-        }
-        res->new_mentions++;
-        int newart = o->event_article_put(db->h, eid, m->article.id);
-        if (newart < 0)
-            goto out;
-        if (!have) {
-            struct pl_buf cur;
-            pl_buf_init(&cur);
-            int got = o->event_get(db->h, eid, &cur);
-            if (got == 1 && pl_event_decode(cur.data, cur.len, &e, NULL) != PL_OK)
-                got = -1;
-            pl_buf_release(&cur);
-            if (got < 0)
-                goto out;
-            existed = got == 1;
-            had_location = existed && e.c.has_location;
-            if (got == 1)
-                s_merge(&e, m, newart == 1);
-            else if (s_first(&e, eid, m, now, scratch) != 0)
-                goto out;
-            have = true;
-        } else {
-            s_merge(&e, m, newart == 1);
+        w->items[i].m = &ev->mentions[i];
+        store_event_id(&ev->mentions[i].c, w->items[i].event_id);
+    }
+    qsort(w->items, n, sizeof *w->items, s_cmp_item);
+    /* The mentions encoded one after another in scratch; pointers set once it stops moving. */
+    size_t *off = pl_xcalloc(n + 1, sizeof *off);
+    pl_buf_clear(scratch);
+    for (size_t i = 0; i < n; i++) {
+        off[i] = scratch->len;
+        if (pl_mention_encode(w->items[i].m, scratch, NULL) != PL_OK) {
+            free(off);
+            snprintf(res->error, sizeof res->error, "mention %zu does not encode", i);
+            return -1;
         }
     }
-    if (!have)
-        return 0; /* every mention was a duplicate: the event did not change */
-    e.seq = ++*head;
-    s_replace(&e.last_seen, now);
-    struct store_change *ch = &res->changes[res->n_changes];
-    pl_buf_init(&ch->body);
-    if (pl_event_encode(&e, &ch->body, NULL) != PL_OK) {
-        pl_buf_release(&ch->body);
-        goto out;
+    off[n] = scratch->len;
+    for (size_t i = 0; i < n; i++) {
+        w->rows[i].id = w->items[i].m->id;
+        w->rows[i].event_id = w->items[i].event_id;
+        w->rows[i].body = scratch->data + off[i];
+        w->rows[i].len = off[i + 1] - off[i];
     }
-    ch->seq = e.seq;
-    store_topic(&e.c, ch->topic);
-    if (o->event_put(db->h, &e, !existed, e.c.has_location && !had_location, ch->body.data,
-                     ch->body.len) != 0) {
-        pl_buf_release(&ch->body);
-        goto out;
+    free(off);
+    if (n && o->mentions_put(db->h, ev->id, ev->xv, w->rows, n) != 0)
+        return -1;
+
+    /* The groups with at least one new mention: their events, from the cache or the
+     * database, or new. */
+    size_t groups = 0;
+    for (size_t i = 0; i < n; i++)
+        groups += i == 0 || strcmp(w->items[i].event_id, w->items[i - 1].event_id) != 0;
+    w->events = pl_xcalloc(groups ? groups : 1, sizeof *w->events);
+    w->puts = pl_xcalloc(groups ? groups : 1, sizeof *w->puts);
+    size_t *first = pl_xcalloc(groups ? groups : 1, sizeof *first); /* group -> first item */
+    size_t *last = pl_xcalloc(groups ? groups : 1, sizeof *last);
+    bool *existed = pl_xcalloc(groups ? groups : 1, sizeof *existed);
+    const char **want = pl_xcalloc(groups ? groups : 1, sizeof *want);
+    size_t *want_slot = pl_xcalloc(groups ? groups : 1, sizeof *want_slot);
+    size_t n_want = 0;
+    int rc = -1;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(w->items[j].event_id, w->items[i].event_id) == 0)
+            j++;
+        bool any = false;
+        for (size_t k = i; k < j; k++) {
+            if (w->rows[k].is_new)
+                res->new_mentions++, any = true;
+            else
+                res->dup_mentions++;
+        }
+        if (any) {
+            size_t g = w->n_events++;
+            first[g] = i;
+            last[g] = j;
+            const char *eid = w->items[i].event_id;
+            if (s_cache_take(db, eid, &w->events[g])) {
+                existed[g] = true;
+            } else {
+                want[n_want] = eid;
+                want_slot[n_want++] = g;
+            }
+        }
+        i = j;
     }
-    if (res->n_changes++ == 0)
-        res->first_seq = e.seq;
+    if (s_fetch(db, want, n_want, w->events, want_slot, existed) != 0)
+        goto out;
+    for (size_t g = 0; g < w->n_events; g++) {
+        struct pl_event *e = &w->events[g];
+        bool had_location = existed[g] && e->c.has_location;
+        bool started = existed[g];
+        for (size_t k = first[g]; k < last[g]; k++) {
+            if (!w->rows[k].is_new)
+                continue;
+            if (!started) {
+                s_first(e, w->items[k].event_id, w->items[k].m, now);
+                started = true;
+            } else {
+                s_merge(e, w->items[k].m, w->rows[k].new_article);
+            }
+        }
+        e->seq = ++*head;
+        s_replace(&e->last_seen, now);
+        struct store_change *ch = &res->changes[res->n_changes];
+        pl_buf_init(&ch->body);
+        res->n_changes++;
+        if (pl_event_encode(e, &ch->body, NULL) != PL_OK) {
+            snprintf(res->error, sizeof res->error, "event %s does not encode", e->id);
+            goto out;
+        }
+        ch->seq = e->seq;
+        store_topic(&e->c, ch->topic);
+        w->puts[g] = (struct store_event_row){.e = e,
+                                              .is_new = !existed[g],
+                                              .new_location = e->c.has_location && !had_location,
+                                              .body = ch->body.data,
+                                              .len = ch->body.len};
+        if (g == 0)
+            res->first_seq = e->seq;
+    }
     res->count = res->n_changes;
+    if (w->n_events && o->events_put(db->h, w->puts, w->n_events) != 0)
+        goto out;
+    /* The database has these versions now: the cache may have them too. */
+    for (size_t g = 0; g < w->n_events; g++)
+        s_cache_put(db, &w->events[g]);
     rc = 0;
 out:
-    pl_event_release(&e);
+    free(first);
+    free(last);
+    free(existed);
+    free(want);
+    free(want_slot);
     return rc;
 }
 
@@ -286,7 +503,7 @@ static void s_one(struct store_db *db, const struct pl_events *ev, const char *n
             return;
         }
     uint64_t head0 = *head;
-    struct s_item *items = NULL;
+    struct s_work w = {0};
     if (o->savepoint(db->h) != 0)
         goto fail;
     int found = o->batch_get(db->h, ev->id, ev->xv, &res->first_seq, &res->count);
@@ -301,37 +518,30 @@ static void s_one(struct store_db *db, const struct pl_events *ev, const char *n
     struct pl_article_ref bare = {.id = ev->id};
     if (o->article_put(db->h, ev->n_mentions ? &ev->mentions[0].article : &bare, now) != 0)
         goto fail_sp;
-    items = pl_xcalloc(ev->n_mentions ? ev->n_mentions : 1, sizeof *items);
-    for (size_t i = 0; i < ev->n_mentions; i++) {
-        items[i].m = &ev->mentions[i];
-        store_event_id(&ev->mentions[i].c, items[i].event_id);
-    }
-    qsort(items, ev->n_mentions, sizeof *items, s_cmp_item);
     res->changes = pl_xcalloc(ev->n_mentions ? ev->n_mentions : 1, sizeof *res->changes);
-    for (size_t i = 0; i < ev->n_mentions;) {
-        size_t j = i + 1;
-        while (j < ev->n_mentions && strcmp(items[j].event_id, items[i].event_id) == 0)
-            j++;
-        if (s_group(db, ev, items + i, j - i, now, head, res, scratch) != 0)
-            goto fail_sp;
-        i = j;
+    if (s_merge_batch(db, ev, now, head, res, &w, scratch) != 0)
+        goto fail_sp;
+    if (db->fail_article && strcmp(db->fail_article, ev->id) == 0) {
+        snprintf(res->error, sizeof res->error, "failure injected for article %s", ev->id);
+        goto fail_sp;
     }
-    /* Changes are made group by group in event-id order; seqs were handed out in the same
-     * order, so res->changes is already in seq order. */
     if (o->batch_put(db->h, ev->id, ev->xv, res->first_seq, res->count, res->new_mentions, now) !=
             0 ||
         o->release(db->h) != 0)
         goto fail_sp;
-    free(items);
+    s_work_release(&w);
     return;
 fail_sp:
     o->rollback_to(db->h);
+    s_cache_settle(db, false);
 fail:
-    free(items);
+    s_work_release(&w);
+    char why[sizeof res->error];
+    snprintf(why, sizeof why, "%s", res->error[0] ? res->error : o->errmsg(db->h));
     store_ingest_result_release(res);
     *head = head0;
     res->failed = true;
-    s_seterr(res->error, sizeof res->error, "cannot store the batch: %s", o->errmsg(db->h));
+    s_seterr(res->error, sizeof res->error, "cannot store the batch: %s", why);
 }
 
 int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
@@ -353,11 +563,13 @@ int store_db_ingest_group(struct store_db *db, const struct pl_events *const *ev
     if (o->commit(db->h) != 0) {
         s_seterr(err, errlen, "cannot commit: %s", o->errmsg(db->h));
         o->rollback(db->h);
+        s_cache_settle(db, false);
         for (size_t i = 0; i < n; i++)
             store_ingest_result_release(&res[i]);
         return -1;
     }
     db->head = head;
+    s_cache_settle(db, true);
     return 0;
 }
 

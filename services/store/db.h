@@ -38,6 +38,8 @@ struct store_db_config {
     char *conninfo; /* postgres: a libpq connection string */
     bool read_only; /* sqlite: open the file at path for reading only (queries, exports) */
     char *path;     /* sqlite, read_only: the database file */
+    /* Writers: how many recently changed events to keep decoded in memory (0: none). */
+    size_t event_cache;
 };
 
 /* One event a batch created or changed, for publication after commit. */
@@ -95,6 +97,11 @@ int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *
  * are asked for with the last seq seen. */
 int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t limit,
                    store_event_fn fn, void *arg, char *err, size_t errlen) PL_WUR;
+
+/* Tests: the batch of this article (NULL: none) fails once its mentions and events are
+ * written, as a database error there would, so that the rollback of one batch of a group
+ * can be checked. */
+void store_db_fail_article(struct store_db *db, const char *article_id);
 
 /* The live-stream topic of an event: "ev.<root>.<source country>.<target country>." with "-"
  * for an absent target or country, e.g. "ev.04.ARM.AZE.". The trailing dot lets a subscriber

@@ -1,12 +1,34 @@
 /* db_backend.h - what a database backend implements for db.c (internal to the store).
  *
  * Every primitive runs inside the transaction db.c opened with begin; none commits on its
- * own. Each returns -1 on a database error and leaves a message for errmsg.
+ * own. Each returns -1 on a database error and leaves a message for errmsg. The writes and
+ * reads of a batch are asked for a set at a time (its mentions, the events they touch), so
+ * that a client-server backend can send each set in one round trip.
  */
 #ifndef STORE_DB_BACKEND_H
 #define STORE_DB_BACKEND_H
 
 #include "db.h"
+
+/* One mention of a batch: what to store, and (filled by mentions_put) what happened. */
+struct store_mention_row {
+    const char *id;
+    const char *event_id;
+    const void *body; /* the encoded mention */
+    size_t len;
+    bool is_new;      /* stored now: its id was not there */
+    bool new_article; /* stored now, and its article had not reported its event before */
+};
+
+/* One new version of an event. is_new: there was no version yet; new_location: a merge gave
+ * it its first location. */
+struct store_event_row {
+    const struct pl_event *e;
+    bool is_new;
+    bool new_location;
+    const void *body; /* the encoded version */
+    size_t len;
+};
 
 struct store_db_ops {
     const char *name;
@@ -29,17 +51,17 @@ struct store_db_ops {
                      uint32_t mentions, const char *now);
     /* Inserts the article unless it is there. */
     int (*article_put)(void *h, const struct pl_article_ref *a, const char *now);
-    /* 1 when the mention is new and stored, 0 when its id was there. */
-    int (*mention_put)(void *h, const char *id, const char *article, const char *xv,
-                       const char *event_id, const void *body, size_t len);
-    /* 1 and the current encoded version of the event, 0 when there is none. */
-    int (*event_get)(void *h, const char *id, struct pl_buf *body);
-    /* 1 when the pair is new, 0 when the article already reported the event. */
-    int (*event_article_put)(void *h, const char *event_id, const char *article_id);
-    /* Makes e (encoded as body) the current version and appends it to the log at e->seq.
-     * is_new: there was no version yet; new_location: a merge gave it its first location. */
-    int (*event_put)(void *h, const struct pl_event *e, bool is_new, bool new_location,
-                     const void *body, size_t len);
+    /* Stores a batch's mentions in order: each whose id is not there yet, with the pair
+     * (its event, the article) unless the article already reported the event. Sets is_new
+     * and new_article on every row. */
+    int (*mentions_put)(void *h, const char *article, const char *xv,
+                        struct store_mention_row *rows, size_t n);
+    /* The current encoded version of each event: found[i] and bodies[i] when there is one. */
+    int (*events_get)(void *h, const char *const *ids, size_t n, struct pl_buf *bodies,
+                      bool *found);
+    /* Makes each row's event (encoded as body) the current version and appends it to the log
+     * at its seq. */
+    int (*events_put)(void *h, const struct store_event_row *rows, size_t n);
     /* from_log: versions from the log (SINCE); otherwise current events (QUERY). */
     int (*read)(void *h, bool from_log, uint64_t after, const struct pl_filter *f, uint32_t max,
                 store_event_fn fn, void *arg);

@@ -30,6 +30,8 @@ enum {
     Q_EVENT_LOC,
     Q_LOG_PUT,
     Q_HEAD,
+    Q_SAVEPOINT,
+    Q_RELEASE,
     Q_COUNT_
 };
 
@@ -54,6 +56,9 @@ static const char *const s_sql[Q_COUNT_] = {
     [Q_EVENT_LOC] = "UPDATE events SET loc_country = ?2 WHERE id = ?1",
     [Q_LOG_PUT] = "INSERT INTO log (seq, event_id, body) VALUES (?1, ?2, ?3)",
     [Q_HEAD] = "SELECT COALESCE(MAX(seq), 0) FROM log",
+    /* Prepared once: one of each per batch. */
+    [Q_SAVEPOINT] = "SAVEPOINT batch",
+    [Q_RELEASE] = "RELEASE batch",
 };
 
 struct sq {
@@ -143,12 +148,14 @@ static int s_rollback(void *h)
 
 static int s_savepoint(void *h)
 {
-    return s_exec(h, "SAVEPOINT batch");
+    struct sq *s = h;
+    return s_done(s, s_stmt(s, Q_SAVEPOINT), "savepoint");
 }
 
 static int s_release(void *h)
 {
-    return s_exec(h, "RELEASE batch");
+    struct sq *s = h;
+    return s_done(s, s_stmt(s, Q_RELEASE), "release");
 }
 
 static int s_rollback_to(void *h)
@@ -217,55 +224,61 @@ static int s_article_put(void *h, const struct pl_article_ref *a, const char *no
     return s_done(s, st, "article insert");
 }
 
-static int s_mention_put(void *h, const char *id, const char *article, const char *xv,
-                         const char *event_id, const void *body, size_t len)
+static int s_mentions_put(void *h, const char *article, const char *xv,
+                          struct store_mention_row *rows, size_t n)
 {
     struct sq *s = h;
-    sqlite3_stmt *st = s_stmt(s, Q_MENTION_PUT);
-    s_text(st, 1, id);
-    s_text(st, 2, article);
-    s_text(st, 3, xv);
-    s_text(st, 4, event_id);
-    sqlite3_bind_blob64(st, 5, body, len, SQLITE_STATIC);
-    if (s_done(s, st, "mention insert") != 0)
-        return -1;
-    return sqlite3_changes(s->db) == 1;
-}
-
-static int s_event_get(void *h, const char *id, struct pl_buf *body)
-{
-    struct sq *s = h;
-    sqlite3_stmt *st = s_stmt(s, Q_EVENT_GET);
-    s_text(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        pl_buf_clear(body);
-        pl_buf_append(body, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-        sqlite3_reset(st);
-        return 1;
+    for (size_t i = 0; i < n; i++) {
+        struct store_mention_row *r = &rows[i];
+        sqlite3_stmt *st = s_stmt(s, Q_MENTION_PUT);
+        s_text(st, 1, r->id);
+        s_text(st, 2, article);
+        s_text(st, 3, xv);
+        s_text(st, 4, r->event_id);
+        sqlite3_bind_blob64(st, 5, r->body, r->len, SQLITE_STATIC);
+        if (s_done(s, st, "mention insert") != 0)
+            return -1;
+        r->is_new = sqlite3_changes(s->db) == 1;
+        r->new_article = false;
+        if (!r->is_new)
+            continue;
+        st = s_stmt(s, Q_EVENT_ARTICLE_PUT);
+        s_text(st, 1, r->event_id);
+        s_text(st, 2, article);
+        if (s_done(s, st, "event article insert") != 0)
+            return -1;
+        r->new_article = sqlite3_changes(s->db) == 1;
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : s_fail(s, "event lookup");
+    return 0;
 }
 
-static int s_event_article_put(void *h, const char *event_id, const char *article_id)
+static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf *bodies,
+                        bool *found)
 {
     struct sq *s = h;
-    sqlite3_stmt *st = s_stmt(s, Q_EVENT_ARTICLE_PUT);
-    s_text(st, 1, event_id);
-    s_text(st, 2, article_id);
-    if (s_done(s, st, "event article insert") != 0)
-        return -1;
-    return sqlite3_changes(s->db) == 1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = s_stmt(s, Q_EVENT_GET);
+        s_text(st, 1, ids[i]);
+        int rc = sqlite3_step(st);
+        found[i] = rc == SQLITE_ROW;
+        if (found[i]) {
+            pl_buf_clear(&bodies[i]);
+            pl_buf_append(&bodies[i], sqlite3_column_blob(st, 0),
+                          (size_t)sqlite3_column_bytes(st, 0));
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return s_fail(s, "event lookup");
+    }
+    return 0;
 }
 
-static int s_event_put(void *h, const struct pl_event *e, bool is_new, bool new_location,
-                       const void *body, size_t len)
+static int s_event_put(struct sq *s, const struct store_event_row *r)
 {
-    struct sq *s = h;
+    const struct pl_event *e = r->e;
     const struct pl_coding *c = &e->c;
     sqlite3_stmt *st;
-    if (is_new) {
+    if (r->is_new) {
         st = s_stmt(s, Q_EVENT_PUT);
         s_text(st, 1, e->id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
@@ -291,7 +304,7 @@ static int s_event_put(void *h, const struct pl_event *e, bool is_new, bool new_
         s_text(st, 5, e->last_seen);
         if (s_done(s, st, "event update") != 0)
             return -1;
-        if (new_location) {
+        if (r->new_location) {
             st = s_stmt(s, Q_EVENT_LOC);
             s_text(st, 1, e->id);
             s_text(st, 2, c->location.country);
@@ -302,8 +315,16 @@ static int s_event_put(void *h, const struct pl_event *e, bool is_new, bool new_
     st = s_stmt(s, Q_LOG_PUT);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)e->seq);
     s_text(st, 2, e->id);
-    sqlite3_bind_blob64(st, 3, body, len, SQLITE_STATIC);
+    sqlite3_bind_blob64(st, 3, r->body, r->len, SQLITE_STATIC);
     return s_done(s, st, "log insert");
+}
+
+static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s_event_put(h, &rows[i]) != 0)
+            return -1;
+    return 0;
 }
 
 static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter *f, uint32_t max,
@@ -364,10 +385,9 @@ static const struct store_db_ops s_ops = {
     .batch_get = s_batch_get,
     .batch_put = s_batch_put,
     .article_put = s_article_put,
-    .mention_put = s_mention_put,
-    .event_get = s_event_get,
-    .event_article_put = s_event_article_put,
-    .event_put = s_event_put,
+    .mentions_put = s_mentions_put,
+    .events_get = s_events_get,
+    .events_put = s_events_put,
     .read = s_read,
 };
 

@@ -30,6 +30,11 @@ static const struct pl_cfg_key keys[] = {
      "parley-data", "sqlite: folder of parley.db, created on first start", NULL},
     {"store.conninfo", PL_CFG_STRING, offsetof(struct store_config, conninfo), 0, 4096, 0, 0, "",
      "postgres: libpq connection string, e.g. \"host=db dbname=parley user=parley\"", NULL},
+    {"store.event_cache", PL_CFG_INT, offsetof(struct store_config, event_cache), 0, 4000000, 0, 0,
+     "16384",
+     "recently changed events kept decoded in memory, so that merging into them reads "
+     "nothing (0: none; a few KB each)",
+     NULL},
 };
 
 static int run(void *arg, int sigfd)

@@ -56,8 +56,10 @@ struct store *store_new(const struct store_config *cfg, const struct pl_sock_opt
     self->loop = pl_loop_new();
     self->heartbeat_ms = cfg->heartbeat_ms;
     char err[512];
-    struct store_db_config dbc = {
-        .backend = cfg->backend, .data_dir = cfg->data_dir, .conninfo = cfg->conninfo};
+    struct store_db_config dbc = {.backend = cfg->backend,
+                                  .data_dir = cfg->data_dir,
+                                  .conninfo = cfg->conninfo,
+                                  .event_cache = (size_t)cfg->event_cache};
     self->db = store_db_open(&dbc, err, sizeof err);
     if (!self->db) {
         pl_log_error("cannot open the database: %s", err);

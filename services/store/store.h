@@ -28,6 +28,7 @@ struct store_config {
     char *backend;        /* "sqlite" or "postgres" */
     char *data_dir;       /* sqlite: folder of parley.db */
     char *conninfo;       /* postgres: libpq connection string */
+    int64_t event_cache;  /* events kept decoded in memory (0: none) */
 };
 
 struct store;

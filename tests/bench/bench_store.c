@@ -120,15 +120,13 @@ static unsigned long s_arg(const char *s, const char *name)
 
 int main(int argc, char **argv)
 {
-    unsigned long articles = 20000, per = 10, keys = 50000, group = 32;
+    unsigned long articles = 20000, per = 10, keys = 50000, group = 32, cache = 16384;
     const char *dir = NULL;
-    static const struct option opts[] = {{"articles", required_argument, NULL, 'a'},
-                                         {"mentions", required_argument, NULL, 'm'},
-                                         {"keys", required_argument, NULL, 'k'},
-                                         {"dir", required_argument, NULL, 'd'},
-                                         {"group", required_argument, NULL, 'g'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"articles", required_argument, NULL, 'a'}, {"mentions", required_argument, NULL, 'm'},
+        {"keys", required_argument, NULL, 'k'},     {"dir", required_argument, NULL, 'd'},
+        {"group", required_argument, NULL, 'g'},    {"cache", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -144,12 +142,15 @@ int main(int argc, char **argv)
         case 'g':
             group = s_arg(optarg, "--group");
             break;
+        case 'c':
+            cache = strtoul(optarg, NULL, 10);
+            break;
         case 'd':
             dir = optarg;
             break;
         case 'h':
             printf("usage: bench_store [--articles N] [--mentions M] [--keys K] [--group G] "
-                   "[--dir DIR]\n");
+                   "[--cache EVENTS] [--dir DIR]\n");
             return 0;
         default:
             return 64;
@@ -171,7 +172,8 @@ int main(int argc, char **argv)
     }
     char err[512], dirbuf[256];
     snprintf(dirbuf, sizeof dirbuf, "%s", dir);
-    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = dirbuf};
+    struct store_db_config cfg = {
+        .backend = (char[]){"sqlite"}, .data_dir = dirbuf, .event_cache = cache};
     /* PARLEY_TEST_PG (set by tests/pg_store.sh): the same run on PostgreSQL. */
     char *pg = getenv("PARLEY_TEST_PG");
     static char postgres[] = "postgres";

@@ -56,7 +56,9 @@ static void pg_reset(void)
 static struct store_db *fx_open(struct fx *f)
 {
     char err[512] = "";
-    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = f->dir};
+    /* A cache of 4 events: hits, misses and evictions all happen in these small tests. */
+    struct store_db_config cfg = {
+        .backend = (char[]){"sqlite"}, .data_dir = f->dir, .event_cache = 4};
     static char postgres[] = "postgres";
     if (g_pg) {
         cfg.backend = postgres;
@@ -273,6 +275,98 @@ static void test_merge_across_articles(void **state)
     got_release(&g);
     batch_release(&a);
     batch_release(&b);
+}
+
+/* One event, six articles. */
+static void report(struct batch *b, const char *art)
+{
+    batch_init(b, art, "x1");
+    mk(batch_add(b), art, "x1", "2024-03-05", "TURGOV", "GRCGOV", "036",
+       "Ankara proposed talks with Athens.", 0.6);
+}
+
+static uint32_t current_articles(struct store_db *db, uint64_t *seq)
+{
+    struct got g = {0};
+    char err[256];
+    assert_int_equal(store_db_query(db, 0, NULL, 100, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    uint32_t n = g.ev[0].num_articles;
+    assert_int_equal(g.ev[0].num_mentions, n);
+    assert_int_equal(g.ev[0].n_articles, n);
+    *seq = g.seq[0];
+    got_release(&g);
+    return n;
+}
+
+/* A batch of a group fails after it merged into an event the group's other batches also
+ * change: it alone is rolled back (its seq given back), and neither the database nor the
+ * store's cache of current events keeps anything of it, also after a reopen. */
+static void test_failed_batch_in_group(void **state)
+{
+    struct fx *f = *state;
+    struct batch b[6];
+    const char *arts[6] = {"0000000000000000000000000000c001", "0000000000000000000000000000c002",
+                           "0000000000000000000000000000c003", "0000000000000000000000000000c004",
+                           "0000000000000000000000000000c005", "0000000000000000000000000000c006"};
+    for (int i = 0; i < 6; i++)
+        report(&b[i], arts[i]);
+    const struct pl_events *evs[3] = {&b[0].ev, &b[1].ev, &b[2].ev};
+    struct store_ingest_result res[3];
+    char err[512] = "";
+    store_db_fail_article(f->db, arts[1]);
+    assert_int_equal(store_db_ingest_group(f->db, evs, 3, NOW1, res, err, sizeof err), 0);
+    assert_false(res[0].failed);
+    assert_true(res[1].failed);
+    assert_non_null(strstr(res[1].error, "injected"));
+    assert_false(res[2].failed);
+    assert_int_equal(res[0].first_seq, 1);
+    assert_int_equal(res[2].first_seq, 2); /* the failed batch's seq was given back */
+    for (int i = 0; i < 3; i++)
+        store_ingest_result_release(&res[i]);
+    uint64_t seq;
+    assert_int_equal(current_articles(f->db, &seq), 2);
+    assert_int_equal(seq, 2);
+    assert_int_equal(store_db_head(f->db), 2);
+
+    /* The failed article, sent again, merges as the third report. */
+    store_db_fail_article(f->db, NULL);
+    struct store_ingest_result r;
+    ingest_ok(f->db, &b[1], NOW2, &r);
+    assert_int_equal(r.first_seq, 3);
+    store_ingest_result_release(&r);
+    assert_int_equal(current_articles(f->db, &seq), 3);
+
+    /* A failure alone in its group, then a whole group after it. */
+    store_db_fail_article(f->db, arts[3]);
+    assert_int_equal(store_db_ingest(f->db, &b[3].ev, NOW2, &r, err, sizeof err), -1);
+    assert_int_equal(current_articles(f->db, &seq), 3);
+    store_db_fail_article(f->db, NULL);
+    const struct pl_events *more[2] = {&b[3].ev, &b[4].ev};
+    assert_int_equal(store_db_ingest_group(f->db, more, 2, NOW2, res, err, sizeof err), 0);
+    assert_int_equal(res[0].first_seq, 4);
+    assert_int_equal(res[1].first_seq, 5);
+    for (int i = 0; i < 2; i++)
+        store_ingest_result_release(&res[i]);
+
+    /* Reopened (nothing cached), the database agrees. */
+    store_db_close(&f->db);
+    f->db = fx_open(f);
+    ingest_ok(f->db, &b[5], NOW2, &r);
+    assert_int_equal(r.first_seq, 6);
+    store_ingest_result_release(&r);
+    assert_int_equal(current_articles(f->db, &seq), 6);
+    assert_int_equal(seq, 6);
+    struct got g = {0};
+    assert_int_equal(store_db_since(f->db, 0, NULL, 100, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 6);
+    for (size_t i = 0; i < g.n; i++) {
+        assert_int_equal(g.seq[i], i + 1);
+        assert_int_equal(g.ev[i].num_articles, i + 1);
+    }
+    got_release(&g);
+    for (int i = 0; i < 6; i++)
+        batch_release(&b[i]);
 }
 
 /* The same batch again: the first answer, nothing new; a reopened database agrees. */
@@ -777,6 +871,7 @@ int main(void)
         fprintf(stderr, "test_store_db: on PostgreSQL (%s)\n", g_pg);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_merge_across_articles, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_batch_in_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_mentions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_batch, setup, teardown),
