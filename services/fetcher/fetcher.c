@@ -64,6 +64,7 @@ struct fetcher {
     bool announced; /* "all inputs finished" logged */
     uint64_t last_done;
     int64_t last_status;
+    int64_t last_taken; /* when an intake round last took in a local input */
     struct sources_stats st;
     unsigned long received, tasks, done, nacked, expired, unexpected, send_failed;
 };
@@ -467,6 +468,8 @@ static bool s_inputs_finished(const struct fetcher *self)
     return sources_finished(self->src) && web_finished(self->web);
 }
 
+static int s_intake(struct fetcher *self);
+
 static int s_on_pump(struct pl_loop *loop, void *arg)
 {
     struct fetcher *self = arg;
@@ -490,7 +493,45 @@ static int s_on_pump(struct pl_loop *loop, void *arg)
     for (size_t i = self->nworkers; i-- > 0;)
         if (now - self->workers[i]->last_seen > self->worker_timeout_ms)
             s_worker_forget(self, i, "went silent");
-    /* intake, while not too much is pending */
+    if (s_intake(self) != 0)
+        return -1;
+    if (self->status_ms > 0 && now - self->last_status >= self->status_ms)
+        s_status(self, now);
+    if (s_inputs_finished(self) && !self->announced) {
+        self->announced = true;
+        pl_log_info("every input is read%s", self->once ? "; stopping once all is done" : "");
+    }
+    if (self->once && self->announced) {
+        struct outbox_counts c;
+        if (outbox_counts_active(self->ob, &c) != 0)
+            return -1;
+        if (c.pending == 0 && c.leased == 0) {
+            s_status(self, now);
+            pl_log_info("finished: every article is done or dead");
+            pl_loop_stop(loop);
+        }
+    }
+    return 0;
+}
+
+/* A watched folder changed. When nothing was taken in for a pump interval, the new files
+ * are taken in now, so an article arriving at a quiet fetcher waits for no timer; under a
+ * steady stream they wait for the next round, so that each round (one commit here, and one
+ * group commit at the store) carries several articles rather than one. */
+static int s_on_watch(struct pl_loop *loop, int fd, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    struct fetcher *self = arg;
+    sources_poll(self->src); /* drains the descriptor even when this waits for the round */
+    if (pl_now_ms() - self->last_taken < PUMP_MS)
+        return 0;
+    return s_intake(self);
+}
+
+/* One round of intake (while not too much is pending), then dispatch; one commit. */
+static int s_intake(struct fetcher *self)
+{
     int64_t pending = 0;
     if (s_begin(self) != 0)
         return -1;
@@ -509,6 +550,8 @@ static int s_on_pump(struct pl_loop *loop, void *arg)
             pl_log_error("outbox: %s", outbox_errmsg(self->ob));
             return -1;
         }
+        if (got > 0)
+            self->last_taken = pl_now_ms();
         if (web_pump(self->web, self->ob, room - (size_t)got, &self->st) < 0) {
             pl_log_error("outbox: %s", outbox_errmsg(self->ob));
             return -1;
@@ -517,24 +560,7 @@ static int s_on_pump(struct pl_loop *loop, void *arg)
         pl_log_error("outbox: %s", outbox_errmsg(self->ob));
         return -1;
     }
-    if (s_dispatch_and_commit(self) != 0)
-        return -1;
-    if (self->status_ms > 0 && now - self->last_status >= self->status_ms)
-        s_status(self, now);
-    if (s_inputs_finished(self) && !self->announced) {
-        self->announced = true;
-        pl_log_info("every input is read%s", self->once ? "; stopping once all is done" : "");
-    }
-    if (self->once && self->announced) {
-        if (outbox_counts_active(self->ob, &c) != 0)
-            return -1;
-        if (c.pending == 0 && c.leased == 0) {
-            s_status(self, now);
-            pl_log_info("finished: every article is done or dead");
-            pl_loop_stop(loop);
-        }
-    }
-    return 0;
+    return s_dispatch_and_commit(self);
 }
 
 static int s_on_work(struct pl_loop *loop, void *sock, void *arg)
@@ -583,6 +609,9 @@ int fetcher_run(struct fetcher *self, int sigfd)
     if (pl_loop_add_fd(self->loop, sigfd, pl_daemon_on_signal, self) != 0 ||
         pl_loop_add_socket(self->loop, self->work, s_on_work, self) != 0 ||
         pl_loop_add_timer(self->loop, PUMP_MS, s_on_pump, self) < 0)
+        return -1;
+    if (sources_fd(self->src) >= 0 &&
+        pl_loop_add_fd(self->loop, sources_fd(self->src), s_on_watch, self) != 0)
         return -1;
     if (web_fd(self->web) >= 0 && pl_loop_add_fd(self->loop, web_fd(self->web), s_on_web, self))
         return -1;

@@ -452,6 +452,16 @@ static void s_read_inotify(struct sources *s)
     }
 }
 
+int sources_fd(const struct sources *s)
+{
+    return s->ifd;
+}
+
+void sources_poll(struct sources *s)
+{
+    s_read_inotify(s);
+}
+
 /* --- stdin -------------------------------------------------------------------------------- */
 
 static bool s_header_key(const char *t, size_t n)

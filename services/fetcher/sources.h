@@ -51,6 +51,12 @@ void sources_destroy(struct sources **s);
  * database error (outbox_errmsg says which). */
 int sources_pump(struct sources *s, struct outbox *ob, size_t max, struct sources_stats *st);
 
+/* The descriptor that becomes readable when a watched folder changes (-1: nothing is
+ * watched), and the call that takes those changes in (sources_pump calls it too): a loop
+ * that polls the descriptor calls sources_poll when it is readable, then pumps. */
+int sources_fd(const struct sources *s);
+void sources_poll(struct sources *s);
+
 /* Every input that is read once has been read to its end (watched folders aside). */
 bool sources_finished(const struct sources *s);
 /* Some input is being watched (and so never finishes). */

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
         pl_buf_init(&b);
         while (bytes < mb * 1024 * 1024 && n < cap) {
             pl_buf_clear(&b);
-            corpus_article(seed, n, (size_t)size, &b);
+            corpus_article(seed, n, (size_t)size, 100, &b);
             size_t rep;
             char why[128];
             if (pl_article_parse(b.data, b.len, NULL, &arts[n], &rep, why, sizeof why) != 0)

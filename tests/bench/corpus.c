@@ -138,7 +138,7 @@ static void s_printf(struct pl_buf *b, const char *fmt, const char *a, const cha
     }
 }
 
-void corpus_article(uint64_t seed, uint64_t i, size_t size, struct pl_buf *out)
+void corpus_article(uint64_t seed, uint64_t i, size_t size, unsigned event_pct, struct pl_buf *out)
 {
     struct rng r = {seed * 0x9E3779B97F4A7C15ULL + i * 0xD1B54A32D192ED03ULL + 1};
     for (int k = 0; k < 4; k++)
@@ -168,6 +168,9 @@ void corpus_article(uint64_t seed, uint64_t i, size_t size, struct pl_buf *out)
             first = false;
         }
         const char *a = PICK(&r, g_actors), *t = PICK(&r, g_actors), *c = PICK(&r, g_actors);
+        /* (the standard corpus draws nothing here, so it stays what it always was) */
+        if (event_pct < 100 && s_pick(&r, 100) >= event_pct)
+            kind = 9;
         if (kind < 4) {
             s_printf(out, PICK(&r, g_events), a, t, c, PICK(&r, g_places), date);
             pl_buf_putc(out, ' ');

@@ -712,10 +712,10 @@ static void test_pipeline_extractor_ready_reaches_fetcher_and_all_stop_cleanly(v
     struct proc *extractor = proc_start(f, "parley-extractor", "-c", cfg, (const char *)NULL);
     assert_logs(extractor, " ready", READY_TIMEOUT_MS);
 
-    /* The extractor's READY crossed the work socket. */
+    /* The extractor's READY crossed the work socket, with its window (the default). */
     assert_logs(fetcher, "extractor ready", READY_TIMEOUT_MS);
     proc_line(fetcher, "extractor ready", line, sizeof line);
-    assert_contains("the fetcher's READY line", line, " credit=8");
+    assert_contains("the fetcher's READY line", line, " credit=32");
 
     proc_signal(extractor, SIGTERM);
     proc_signal(fetcher, SIGTERM);
