@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""latency.py BIN_DIR GEN_CORPUS [--rate R] [--articles N] - intake-to-subscriber latency.
+"""latency.py BIN_DIR GEN_CORPUS [--rate R] [--articles N] [--density news|dense] - intake-to-
+subscriber latency.
 
 Starts `parley up` (store, fetcher watching an empty folder, one extractor, a tail writing
 JSON lines) and, at a fixed offered load of R articles a second, moves generated articles
@@ -7,6 +8,7 @@ into the watched folder (written under a temporary name first, then renamed: the
 intake). Each event the tail prints is stamped on arrival; an article's latency is the time
 from its rename to the first event that reports it reaching the subscriber. Prints p50, p90,
 p99 and max over the articles that produced events, and how many arrived, as key=value.
+--density is gen_corpus's: news (the event rate of real articles, the default) or dense.
 """
 import os, subprocess, sys, tempfile, threading, time, json, shutil, argparse
 
@@ -15,13 +17,15 @@ ap.add_argument("bin")
 ap.add_argument("gen")
 ap.add_argument("--rate", type=float, default=200.0)
 ap.add_argument("--articles", type=int, default=2000)
+ap.add_argument("--density", default="news")
 args = ap.parse_args()
 
 tmp = tempfile.mkdtemp(prefix="parley-lat.")
 try:
     src, inbox, data = (os.path.join(tmp, d) for d in ("src", "in", "data"))
     os.mkdir(inbox)
-    subprocess.run([args.gen, "--articles", str(args.articles), "--seed", "5", src], check=True)
+    subprocess.run([args.gen, "--articles", str(args.articles), "--seed", "5", "--density",
+                    args.density, src], check=True)
     names = sorted(os.listdir(src))
     # events name their articles by URL: the header's, or file:// and the path
     url_of = {}
@@ -82,7 +86,8 @@ try:
         sys.exit(1)
     def pct(p):
         return lat[min(len(lat) - 1, int(p / 100 * len(lat)))]
-    print(f"latency offered_per_s={offered:.0f} articles={len(sent)} with_events={len(lat)} "
+    print(f"latency density={args.density} offered_per_s={offered:.0f} articles={len(sent)} "
+          f"with_events={len(lat)} "
           f"p50_ms={pct(50):.1f} p90_ms={pct(90):.1f} p99_ms={pct(99):.1f} max_ms={lat[-1]:.1f}")
 finally:
     shutil.rmtree(tmp, ignore_errors=True)

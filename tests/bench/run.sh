@@ -17,7 +17,7 @@ machine="$(nproc) cores, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 10485
 echo "bench: $machine"
 
 tmp=$(mktemp)
-trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store" "$tmp.e2e" "$tmp.ceil" "$tmp.ceilraw" "$tmp.lat" "$tmp.new"' EXIT
+trap 'rm -f "$tmp" "$tmp.md" "$tmp.seeds" "$tmp.store" "$tmp.e2e" "$tmp.ceil" "$tmp.ceilraw" "$tmp.lat" "$tmp.grow" "$tmp.new"' EXIT
 # three runs of the generated corpus; the table keeps the best (least disturbed) one
 for _ in 1 2 3; do
     "$bin" --mb 20 | tee -a "$tmp"
@@ -91,60 +91,83 @@ fi
 } >"$tmp.store"
 cat "$tmp.store"
 
-# The whole pipeline: parley up --once (store, fetcher, N extractors, durable SQLite) on
-# 2,000 generated articles written as files, with 1 and with 2 extractors; wall time from
-# start to every article stored and shown, and the tasks each extractor took.
-gen="$build/tests/bench/gen_corpus"
+# The whole pipeline (tests/bench/e2e.sh): parley up --once on 2,000 generated articles
+# written as files, with 1 and with 2 extractors, on the news-density corpus (the event
+# rate of real articles) and on the dense one (four times that).
 e2e_rows=""
-if [ -x "$gen" ]; then
-    corpus=$(mktemp -d)
-    "$gen" --articles 2000 --seed 11 "$corpus/in"
+for density in news dense; do
     for x in 1 2; do
-        rm -rf "$corpus/data"
-        t0=$(date +%s.%N)
-        "$build/bin/parley" up --once --extractors "$x" --data "$corpus/data" --format jsonl \
-            "$corpus/in" >"$corpus/events" 2>"$corpus/up.log"
-        t1=$(date +%s.%N)
-        versions=$(wc -l <"$corpus/events")
-        shares=$(grep -h "extractor worker=" "$corpus/data/logs/fetcher.log" |
-            sed -n 's/.* tasks=\([0-9]*\).*/\1/p' | sort -rn | tr '\n' '/' | sed 's:/$::')
-        secs=$(echo "$t0 $t1" | awk '{ printf "%.1f", $2 - $1 }')
-        rate=$(echo "$t0 $t1" | awk '{ printf "%.0f", 2000 / ($2 - $1) }')
-        echo "e2e extractors=$x seconds=$secs articles_per_s=$rate versions=$versions tasks=$shares"
-        e2e_rows="$e2e_rows| $x | 2000 | $secs s | **$rate** | $versions | $shares |
+        line=$(sh "$top/tests/bench/e2e.sh" "$build" 2000 "$x" "$density")
+        echo "$line"
+        e2e_rows="$e2e_rows| $density | $x | 2000 | $(field "$line" seconds) s | **$(field "$line" articles_per_s)** | $(field "$line" mentions) | $(field "$line" mentions_per_s) | $(field "$line" tasks) |
 "
     done
-    rm -rf "$corpus"
-fi
+done
 {
     echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
     echo
-    echo "| extractors | articles | wall time | articles/s | event versions stored and shown | tasks per extractor |"
-    echo "|---|---|---|---|---|---|"
+    echo "| corpus | extractors | articles | wall time | articles/s | mentions stored (= event versions shown) | mentions/s | tasks per extractor |"
+    echo "|---|---|---|---|---|---|---|---|"
     printf '%s' "$e2e_rows"
 } >"$tmp.e2e"
 
 # Latency: intake (a file renamed into a watched folder) to a subscriber's receipt of the
-# first event of that article, at the issue's fixed offered load (200 articles/s) and at
-# lighter loads (50/s, 20/s).
+# first event of that article, at the issue's fixed offered load (200 articles/s) on both
+# corpora, and at a light load.
 lat_rows=""
-if command -v python3 >/dev/null 2>&1 && [ -x "$gen" ]; then
-    for spec in "200 2000" "50 500" "20 300"; do
-        rate=${spec% *}
-        count=${spec#* }
-        line=$(python3 "$top/tests/bench/latency.py" "$build/bin" "$gen" --rate "$rate" --articles "$count")
+if command -v python3 >/dev/null 2>&1; then
+    for spec in "news 200 2000" "dense 200 2000" "news 20 300"; do
+        set -- $spec
+        line=$(python3 "$top/tests/bench/latency.py" "$build/bin" "$build/tests/bench/gen_corpus" \
+            --density "$1" --rate "$2" --articles "$3")
         echo "$line"
-        lat_rows="$lat_rows| $(field "$line" offered_per_s) | $(field "$line" articles) | $(field "$line" p50_ms) ms | $(field "$line" p90_ms) ms | **$(field "$line" p99_ms) ms** | $(field "$line" max_ms) ms |
+        lat_rows="$lat_rows| $1 | $(field "$line" offered_per_s) | $(field "$line" articles) | $(field "$line" p50_ms) ms | $(field "$line" p90_ms) ms | **$(field "$line" p99_ms) ms** | $(field "$line" max_ms) ms |
 "
     done
 fi
 {
     echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
     echo
-    echo "| offered articles/s | articles | p50 | p90 | p99 | max |"
-    echo "|---|---|---|---|---|---|"
+    echo "| corpus | offered articles/s | articles | p50 | p90 | p99 | max |"
+    echo "|---|---|---|---|---|---|---|"
     printf '%s' "$lat_rows"
 } >"$tmp.lat"
+
+# Growth: each stage at 1x, 10x and 100x its input; the last column is the throughput at
+# 100x over that at 1x (1.00: cost grows linearly with the input).
+grow_rows=""
+grow() { # label unit rate1 rate10 rate100
+    ratio=$(echo "$3 $5" | awk '{ printf "%.2f", $2 / $1 }')
+    grow_rows="$grow_rows| $1 | $3 | $4 | $5 | $2 | **$ratio** |
+"
+}
+r1=""
+r10=""
+for mb in 2 20 200; do
+    line=$("$bin" --mb "$mb")
+    echo "growth $line"
+    case $mb in 2) r1=$(field "$line" mb_per_s) ;; 20) r10=$(field "$line" mb_per_s) ;; *) r100=$(field "$line" mb_per_s) ;; esac
+done
+grow "extraction, 2 / 20 / 200 MB of the dense corpus" "MB/s" "$r1" "$r10" "$r100"
+for a in 1000 10000 100000; do
+    line=$("$sbin" --articles "$a" --mentions 10 --group 64 --keys $((a * 5)))
+    echo "growth $line"
+    case $a in 1000) r1=$(field "$line" mentions_per_s) ;; 10000) r10=$(field "$line" mentions_per_s) ;; *) r100=$(field "$line" mentions_per_s) ;; esac
+done
+grow "store ingest (SQLite, group 64), 1,000 / 10,000 / 100,000 articles of 10 mentions" "mentions/s" "$r1" "$r10" "$r100"
+for a in 500 5000 50000; do
+    line=$(sh "$top/tests/bench/e2e.sh" "$build" "$a" 2 news)
+    echo "growth $line"
+    case $a in 500) r1=$(field "$line" articles_per_s) ;; 5000) r10=$(field "$line" articles_per_s) ;; *) r100=$(field "$line" articles_per_s) ;; esac
+done
+grow "whole pipeline (news corpus, 2 extractors), 500 / 5,000 / 50,000 articles" "articles/s" "$r1" "$r10" "$r100"
+{
+    echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
+    echo
+    echo "| stage and sizes | 1x | 10x | 100x | unit | 100x / 1x |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s' "$grow_rows"
+} >"$tmp.grow"
 
 # The ceilings, measured in the same run: raw libzmq, the record codec, plain SQLite inserts.
 ceil_rows=""
@@ -171,30 +194,14 @@ fi
 } >"$tmp.ceil"
 
 if [ "$update" = "--update" ]; then
-    awk -v gen="$tmp.store" '
-        /<!-- BEGIN GENERATED: bench-store -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
-        /<!-- END GENERATED: bench-store -->/ { skip = 0 }
-        !skip { print }
-    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
-    awk -v gen="$tmp.md" '
-        /<!-- BEGIN GENERATED: bench-extract -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
-        /<!-- END GENERATED: bench-extract -->/ { skip = 0 }
-        !skip { print }
-    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
-    awk -v gen="$tmp.e2e" '
-        /<!-- BEGIN GENERATED: bench-e2e -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
-        /<!-- END GENERATED: bench-e2e -->/ { skip = 0 }
-        !skip { print }
-    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
-    awk -v gen="$tmp.ceil" '
-        /<!-- BEGIN GENERATED: bench-ceilings -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
-        /<!-- END GENERATED: bench-ceilings -->/ { skip = 0 }
-        !skip { print }
-    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
-    awk -v gen="$tmp.lat" '
-        /<!-- BEGIN GENERATED: bench-latency -->/ { print; while ((getline l < gen) > 0) print l; skip = 1; next }
-        /<!-- END GENERATED: bench-latency -->/ { skip = 0 }
-        !skip { print }
-    ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
+    for block in extract:md store:store e2e:e2e ceilings:ceil latency:lat growth:grow; do
+        name=${block%%:*}
+        file=$tmp.${block#*:}
+        awk -v gen="$file" -v name="$name" '
+            $0 == "<!-- BEGIN GENERATED: bench-" name " -->" { print; while ((getline l < gen) > 0) print l; skip = 1; next }
+            $0 == "<!-- END GENERATED: bench-" name " -->" { skip = 0 }
+            !skip { print }
+        ' "$top/BENCHMARKS.md" >"$tmp.new" && mv "$tmp.new" "$top/BENCHMARKS.md"
+    done
     echo "bench: BENCHMARKS.md updated"
 fi
