@@ -117,11 +117,14 @@ done
 lat_rows=""
 if command -v python3 >/dev/null 2>&1; then
     for spec in "news 200 2000" "dense 200 2000" "news 20 300"; do
-        set -- $spec
+        density=${spec%% *}
+        rest=${spec#* }
+        rate=${rest% *}
+        count=${rest#* }
         line=$(python3 "$top/tests/bench/latency.py" "$build/bin" "$build/tests/bench/gen_corpus" \
-            --density "$1" --rate "$2" --articles "$3")
+            --density "$density" --rate "$rate" --articles "$count")
         echo "$line"
-        lat_rows="$lat_rows| $1 | $(field "$line" offered_per_s) | $(field "$line" articles) | $(field "$line" p50_ms) ms | $(field "$line" p90_ms) ms | **$(field "$line" p99_ms) ms** | $(field "$line" max_ms) ms |
+        lat_rows="$lat_rows| $density | $(field "$line" offered_per_s) | $(field "$line" articles) | $(field "$line" p50_ms) ms | $(field "$line" p90_ms) ms | **$(field "$line" p99_ms) ms** | $(field "$line" max_ms) ms |
 "
     done
 fi
