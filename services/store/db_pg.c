@@ -5,8 +5,8 @@
  * refuses to start when another store holds it, since seqs are assigned by the writer
  * inside its transaction. Statements are prepared once; event bodies go in and come out
  * as binary bytea. Every call blocks; parley-store is single-threaded anyway. A batch's
- * mentions and event versions go as pipelines, a round trip for many statements (ingest
- * went from about 700 to 2,700 mentions/s over 10,000 articles).
+ * mentions go in one statement and its event versions in three sent as one pipeline, their
+ * rows as arrays (see "sets of rows").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,18 +32,6 @@ static const char *const s_prep[][2] = {
                   " VALUES ($1, $2, $3, $4, $5, $6)"},
     {"article_put", "INSERT INTO articles (id, url, outlet, title, published, stored_at)"
                     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"},
-    {"mention_put", "INSERT INTO mentions (id, article_id, xv, event_id, body)"
-                    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"},
-    {"event_article_put", "INSERT INTO event_articles (event_id, article_id) VALUES ($1, $2)"
-                          " ON CONFLICT DO NOTHING"},
-    {"event_insert", "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
-                     " tgt_country, cameo, loc_country, num_articles, num_mentions, first_seen,"
-                     " last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-                     " $13)"},
-    {"event_update", "UPDATE events SET seq = $2, num_articles = $3, num_mentions = $4,"
-                     " last_seen = $5 WHERE id = $1"},
-    {"event_loc", "UPDATE events SET loc_country = $2 WHERE id = $1"},
-    {"log_put", "INSERT INTO log (seq, event_id, body) VALUES ($1, $2, $3)"},
     {"head", "SELECT COALESCE(MAX(seq), 0) FROM log"},
 };
 
@@ -211,157 +199,176 @@ static int s_article_put(void *h, const struct pl_article_ref *a, const char *no
     return s_cmd(h, "article_put", 6, v, -1, NULL, 0, NULL);
 }
 
-/* --- pipelines ---------------------------------------------------------------------------
- * A batch's mentions and event versions are sent as pipelines (libpq pipeline mode): up to
- * PG_PIPE prepared statements queued, one sync, then their results read in order - one round
- * trip where there were PG_PIPE. Deadlock-free in blocking mode because no pipeline both
- * sends much and gets much back: inserts send bodies and get short command tags; the one
- * read (events_get) is a single statement. */
-#define PG_PIPE 128
+/* --- sets of rows ---------------------------------------------------------------------------
+ * A batch's mentions go in one statement and its event versions in three (events inserted,
+ * events updated, log rows), each taking its rows as arrays (unnest): the server runs a few
+ * statements per batch instead of several per mention, and the three go as one pipeline
+ * (libpq pipeline mode: one round trip). The arrays travel as text literals; every element
+ * is quoted, bodies as bytea hex. */
 
-/* Called with the result of statement i of a pipeline. */
-typedef void (*pg_result_fn)(void *arg, int i, PGresult *r);
-
-static int s_pipe_begin(struct pg *p)
+static void s_arr_open(struct pl_buf *b)
 {
-    if (PQenterPipelineMode(p->c) != 1)
-        return s_fail(p, "pipeline mode", NULL);
-    return 0;
+    pl_buf_clear(b);
+    pl_buf_putc(b, '{');
 }
 
-/* Queues a prepared statement (text parameters; the one at bin, if any, binary). */
-static int s_pipe_send(struct pg *p, const char *name, int n, const char *const *vals, int bin,
-                       const void *blob, size_t blen)
+static void s_arr_close(struct pl_buf *b)
 {
-    int lens[16] = {0}, fmts[16] = {0};
-    const char *v[16];
-    for (int i = 0; i < n && i < 16; i++)
-        v[i] = vals[i];
-    if (bin >= 0) {
-        v[bin] = blob;
-        lens[bin] = (int)blen;
-        fmts[bin] = 1;
+    pl_buf_putc(b, '}');
+}
+
+/* A text element: NULL, or the value quoted with " and \ escaped. */
+static void s_arr_text(struct pl_buf *b, const char *v)
+{
+    if (b->len > 1)
+        pl_buf_putc(b, ',');
+    if (!v) {
+        pl_buf_puts(b, "NULL");
+        return;
     }
-    if (PQsendQueryPrepared(p->c, name, n, v, lens, fmts, 0) != 1)
-        return s_fail(p, name, NULL);
-    return 0;
+    pl_buf_putc(b, '"');
+    for (const char *c = v; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            pl_buf_putc(b, '\\');
+        pl_buf_putc(b, *c);
+    }
+    pl_buf_putc(b, '"');
 }
 
-/* Sends the sync and reads the n results queued since the last one, in order; the first
- * failure is kept in err. Leaves the connection ready for more statements. */
-static int s_pipe_sync(struct pg *p, int n, const char *what, pg_result_fn fn, void *arg)
+static void s_arr_u64(struct pl_buf *b, uint64_t v)
 {
-    if (PQpipelineSync(p->c) != 1)
-        return s_fail(p, what, NULL);
-    int rc = 0, i = 0, nulls = 0;
-    for (;;) {
-        PGresult *r = PQgetResult(p->c);
-        if (!r) {
-            /* one NULL ends each statement's results; two in a row: nothing more will come */
-            if (++nulls > 1) {
-                if (rc == 0)
-                    rc = s_fail(p, what, NULL);
-                break;
-            }
-            continue;
-        }
-        nulls = 0;
-        ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_PIPELINE_SYNC) {
-            PQclear(r);
-            break;
-        }
-        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-            if (rc == 0 && fn && i < n)
-                fn(arg, i, r);
-        } else if (rc == 0) {
-            rc = s_fail(p, what, r);
-        }
-        i++;
+    if (b->len > 1)
+        pl_buf_putc(b, ',');
+    pl_buf_printf(b, "%llu", (unsigned long long)v);
+}
+
+/* A bytea element in hex: "\\x0a1b..." (the backslash escaped for the array literal). */
+static void s_arr_bytea(struct pl_buf *b, const void *data, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (b->len > 1)
+        pl_buf_putc(b, ',');
+    pl_buf_puts(b, "\"\\\\x");
+    pl_buf_reserve(b, 2 * len + 2);
+    const unsigned char *d = data;
+    for (size_t i = 0; i < len; i++) {
+        b->data[b->len++] = hex[d[i] >> 4];
+        b->data[b->len++] = hex[d[i] & 15];
+    }
+    b->data[b->len] = '\0';
+    pl_buf_putc(b, '"');
+}
+
+/* Runs sql with the n arrays (and scalars) as text parameters; the result, or NULL. */
+static PGresult *s_exec_arrays(struct pg *p, const char *what, const char *sql, int n,
+                               const char *const *vals, ExecStatusType want)
+{
+    PGresult *r = PQexecParams(p->c, sql, n, NULL, vals, NULL, NULL, 0);
+    if (PQresultStatus(r) != want) {
+        s_fail(p, what, r);
         PQclear(r);
+        return NULL;
     }
-    if (rc == 0 && i != n) {
-        snprintf(p->err, sizeof p->err, "%s: %d results for %d statements", what, i, n);
-        rc = -1;
-    }
-    return rc;
+    return r;
 }
 
-static int s_pipe_end(struct pg *p, int rc)
-{
-    if (PQexitPipelineMode(p->c) != 1 && rc == 0)
-        rc = s_fail(p, "pipeline mode", NULL);
-    return rc;
-}
-
-static int s_changed(PGresult *r)
-{
-    return (int)strtol(PQcmdTuples(r), NULL, 10);
-}
-
-struct s_mput {
-    struct store_mention_row *rows;
-    size_t base; /* row of the pipeline's first pair of statements */
+/* A row's id and index, to find rows by id. */
+struct s_idref {
+    const char *id;
+    size_t i;
 };
 
-/* Statements go in pairs: the mention, then the (event, article) pair. */
-static void s_mput_result(void *arg, int i, PGresult *r)
+static int s_cmp_idref(const void *a, const void *b)
 {
-    struct s_mput *m = arg;
-    struct store_mention_row *row = &m->rows[m->base + (size_t)i / 2];
-    if (i % 2 == 0)
-        row->is_new = s_changed(r) == 1;
-    else
-        row->new_article = s_changed(r) == 1;
+    const struct s_idref *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->i < y->i ? -1 : x->i > y->i);
 }
 
 static int s_mentions_put(void *h, const char *article, const char *xv,
                           struct store_mention_row *rows, size_t n)
 {
     struct pg *p = h;
-    if (s_pipe_begin(p) != 0)
-        return -1;
-    int rc = 0;
-    for (size_t at = 0; at < n && rc == 0; at += PG_PIPE / 2) {
-        size_t end = at + PG_PIPE / 2 < n ? at + PG_PIPE / 2 : n;
-        int q = 0;
-        for (size_t i = at; i < end && rc == 0; i++) {
-            const char *v[] = {rows[i].id, article, xv, rows[i].event_id, NULL};
-            const char *w[] = {rows[i].event_id, article};
-            rc = s_pipe_send(p, "mention_put", 5, v, 4, rows[i].body, rows[i].len);
-            if (rc == 0)
-                rc = s_pipe_send(p, "event_article_put", 2, w, -1, NULL, 0);
-            q += 2;
-        }
-        struct s_mput m = {rows, at};
-        int synced = s_pipe_sync(p, q, "mention insert", s_mput_result, &m);
-        if (rc == 0)
-            rc = synced;
+    struct pl_buf ids, evs, bodies;
+    pl_buf_init(&ids);
+    pl_buf_init(&evs);
+    pl_buf_init(&bodies);
+    s_arr_open(&ids);
+    s_arr_open(&evs);
+    s_arr_open(&bodies);
+    for (size_t i = 0; i < n; i++) {
+        s_arr_text(&ids, rows[i].id);
+        s_arr_text(&evs, rows[i].event_id);
+        s_arr_bytea(&bodies, rows[i].body, rows[i].len);
+        rows[i].is_new = rows[i].new_article = false;
     }
-    /* A mention seen before was stored with its pair then: its pair is not news. */
+    s_arr_close(&ids);
+    s_arr_close(&evs);
+    s_arr_close(&bodies);
+    /* The mentions whose ids are new, then the (event, article) pairs those made new. */
+    const char *v[] = {ids.data, article, xv, evs.data, bodies.data};
+    PGresult *r = s_exec_arrays(
+        p, "mention insert",
+        "WITH m AS (INSERT INTO mentions (id, article_id, xv, event_id, body)"
+        " SELECT u.id, $2, $3, u.event_id, u.body"
+        " FROM unnest($1::text[], $4::text[], $5::bytea[]) AS u(id, event_id, body)"
+        " ON CONFLICT DO NOTHING RETURNING id, event_id),"
+        " e AS (INSERT INTO event_articles (event_id, article_id)"
+        " SELECT DISTINCT event_id, $2 FROM m ON CONFLICT DO NOTHING RETURNING event_id)"
+        " SELECT 'm', id FROM m UNION ALL SELECT 'e', event_id FROM e",
+        5, v, PGRES_TUPLES_OK);
+    pl_buf_release(&ids);
+    pl_buf_release(&evs);
+    pl_buf_release(&bodies);
+    if (!r)
+        return -1;
+    /* A new id marks its first row (the others with the same id were duplicates of it). */
+    struct s_idref *by_id = pl_xcalloc(n ? n : 1, sizeof *by_id);
     for (size_t i = 0; i < n; i++)
-        rows[i].new_article = rows[i].new_article && rows[i].is_new;
-    return s_pipe_end(p, rc);
+        by_id[i] = (struct s_idref){rows[i].id, i};
+    qsort(by_id, n, sizeof *by_id, s_cmp_idref);
+    int nt = PQntuples(r);
+    for (int k = 0; k < nt; k++) {
+        if (PQgetvalue(r, k, 0)[0] != 'm')
+            continue;
+        const char *id = PQgetvalue(r, k, 1);
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (strcmp(by_id[mid].id, id) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < n && strcmp(by_id[lo].id, id) == 0)
+            rows[by_id[lo].i].is_new = true;
+    }
+    free(by_id);
+    /* A new pair marks the first new mention of its event (rows come sorted by event). */
+    for (int k = 0; k < nt; k++) {
+        if (PQgetvalue(r, k, 0)[0] != 'e')
+            continue;
+        const char *ev = PQgetvalue(r, k, 1);
+        for (size_t i = 0; i < n; i++)
+            if (rows[i].is_new && strcmp(rows[i].event_id, ev) == 0) {
+                rows[i].new_article = true;
+                break;
+            }
+    }
+    PQclear(r);
+    return 0;
 }
 
 static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf *bodies,
                         bool *found)
 {
     struct pg *p = h;
-    /* One statement: the ids as a text[] literal (they are hex digits: nothing to quote). */
     struct pl_buf arr;
     pl_buf_init(&arr);
-    pl_buf_putc(&arr, '{');
-    for (size_t i = 0; i < n; i++) {
-        for (const char *c = ids[i]; *c; c++)
-            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f'))) {
-                pl_buf_release(&arr);
-                snprintf(p->err, sizeof p->err, "event lookup: an id that is not hex");
-                return -1;
-            }
-        pl_buf_printf(&arr, "%s%s", i ? "," : "", ids[i]);
-    }
-    pl_buf_putc(&arr, '}');
+    s_arr_open(&arr);
+    for (size_t i = 0; i < n; i++)
+        s_arr_text(&arr, ids[i]);
+    s_arr_close(&arr);
     /* Not prepared: a plan made once, while the tables were small, scanned both tables in
      * full for every batch (ingest fell from 1,700 to 700 mentions/s within 3,000 articles);
      * planned each time with the ids at hand, it reads them by index. */
@@ -394,64 +401,161 @@ static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf
     return 0;
 }
 
-/* Queues the statements of one event version: its row, then the log. */
-static int s_event_send(struct pg *p, const struct store_event_row *row, int *q)
+/* Sends one statement of a pipeline (text parameters). */
+static int s_pipe_send(struct pg *p, const char *what, const char *sql, int n,
+                       const char *const *vals)
 {
-    const struct pl_event *e = row->e;
-    const struct pl_coding *c = &e->c;
-    char seq[24], na[16], nm[16];
-    snprintf(seq, sizeof seq, "%llu", (unsigned long long)e->seq);
-    snprintf(na, sizeof na, "%u", e->num_articles);
-    snprintf(nm, sizeof nm, "%u", e->num_mentions);
-    int rc;
-    if (row->is_new) {
-        const char *v[] = {e->id,
-                           seq,
-                           c->date,
-                           c->source.code,
-                           c->source.country,
-                           c->has_target ? c->target.code : NULL,
-                           c->has_target ? c->target.country : NULL,
-                           c->cameo,
-                           c->has_location ? c->location.country : NULL,
-                           na,
-                           nm,
-                           e->first_seen,
-                           e->last_seen};
-        rc = s_pipe_send(p, "event_insert", 13, v, -1, NULL, 0);
-    } else {
-        const char *v[] = {e->id, seq, na, nm, e->last_seen};
-        rc = s_pipe_send(p, "event_update", 5, v, -1, NULL, 0);
-        if (rc == 0 && row->new_location) {
-            const char *w[] = {e->id, c->location.country};
-            rc = s_pipe_send(p, "event_loc", 2, w, -1, NULL, 0);
-            (*q)++;
-        }
-    }
-    (*q)++;
-    if (rc != 0)
-        return rc;
-    const char *l[] = {seq, e->id, NULL};
-    (*q)++;
-    return s_pipe_send(p, "log_put", 3, l, 2, row->body, row->len);
+    if (PQsendQueryParams(p->c, sql, n, NULL, vals, NULL, NULL, 0) != 1)
+        return s_fail(p, what, NULL);
+    return 0;
 }
+
+/* Ends a pipeline of n statements: one sync, every result read (the first failure kept in
+ * err), pipeline mode left. */
+static int s_pipe_finish(struct pg *p, int n, int rc)
+{
+    if (PQpipelineSync(p->c) != 1 && rc == 0)
+        rc = s_fail(p, "pipeline", NULL);
+    int got = 0, nulls = 0;
+    for (;;) {
+        PGresult *r = PQgetResult(p->c);
+        if (!r) {
+            /* one NULL ends each statement's results; two in a row: nothing more will come */
+            if (++nulls > 1) {
+                if (rc == 0)
+                    rc = s_fail(p, "pipeline", NULL);
+                break;
+            }
+            continue;
+        }
+        nulls = 0;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == 0)
+            rc = s_fail(p, "event insert", r);
+        got++;
+        PQclear(r);
+    }
+    if (rc == 0 && got != n) {
+        snprintf(p->err, sizeof p->err, "pipeline: %d results for %d statements", got, n);
+        rc = -1;
+    }
+    if (PQexitPipelineMode(p->c) != 1 && rc == 0)
+        rc = s_fail(p, "pipeline mode", NULL);
+    return rc;
+}
+
+enum {
+    A_ID,
+    A_SEQ,
+    A_DATE,
+    A_SRC,
+    A_SRCC,
+    A_TGT,
+    A_TGTC,
+    A_CAMEO,
+    A_LOC,
+    A_NA,
+    A_NM,
+    A_FIRST,
+    A_LAST,
+    A_COUNT_
+};
 
 static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
 {
     struct pg *p = h;
-    if (s_pipe_begin(p) != 0)
-        return -1;
-    int rc = 0;
-    for (size_t at = 0; at < n && rc == 0; at += PG_PIPE / 3) {
-        size_t end = at + PG_PIPE / 3 < n ? at + PG_PIPE / 3 : n;
-        int q = 0;
-        for (size_t i = at; i < end && rc == 0; i++)
-            rc = s_event_send(p, &rows[i], &q);
-        int synced = s_pipe_sync(p, q, "event insert", NULL, NULL);
-        if (rc == 0)
-            rc = synced;
+    /* new events (every column), changed events (the columns a merge changes), log rows */
+    struct pl_buf ins[A_COUNT_], upd[6], log[3];
+    for (int a = 0; a < A_COUNT_; a++)
+        pl_buf_init(&ins[a]), s_arr_open(&ins[a]);
+    for (int a = 0; a < 6; a++)
+        pl_buf_init(&upd[a]), s_arr_open(&upd[a]);
+    for (int a = 0; a < 3; a++)
+        pl_buf_init(&log[a]), s_arr_open(&log[a]);
+    size_t n_ins = 0, n_upd = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct pl_event *e = rows[i].e;
+        const struct pl_coding *c = &e->c;
+        if (rows[i].is_new) {
+            n_ins++;
+            s_arr_text(&ins[A_ID], e->id);
+            s_arr_u64(&ins[A_SEQ], e->seq);
+            s_arr_text(&ins[A_DATE], c->date);
+            s_arr_text(&ins[A_SRC], c->source.code);
+            s_arr_text(&ins[A_SRCC], c->source.country);
+            s_arr_text(&ins[A_TGT], c->has_target ? c->target.code : NULL);
+            s_arr_text(&ins[A_TGTC], c->has_target ? c->target.country : NULL);
+            s_arr_text(&ins[A_CAMEO], c->cameo);
+            s_arr_text(&ins[A_LOC], c->has_location ? c->location.country : NULL);
+            s_arr_u64(&ins[A_NA], e->num_articles);
+            s_arr_u64(&ins[A_NM], e->num_mentions);
+            s_arr_text(&ins[A_FIRST], e->first_seen);
+            s_arr_text(&ins[A_LAST], e->last_seen);
+        } else {
+            n_upd++;
+            s_arr_text(&upd[0], e->id);
+            s_arr_u64(&upd[1], e->seq);
+            s_arr_u64(&upd[2], e->num_articles);
+            s_arr_u64(&upd[3], e->num_mentions);
+            s_arr_text(&upd[4], e->last_seen);
+            s_arr_text(&upd[5], rows[i].new_location ? c->location.country : NULL);
+        }
+        s_arr_u64(&log[0], e->seq);
+        s_arr_text(&log[1], e->id);
+        s_arr_bytea(&log[2], rows[i].body, rows[i].len);
     }
-    return s_pipe_end(p, rc);
+    const char *vi[A_COUNT_], *vu[6], *vl[3];
+    for (int a = 0; a < A_COUNT_; a++)
+        s_arr_close(&ins[a]), vi[a] = ins[a].data;
+    for (int a = 0; a < 6; a++)
+        s_arr_close(&upd[a]), vu[a] = upd[a].data;
+    for (int a = 0; a < 3; a++)
+        s_arr_close(&log[a]), vl[a] = log[a].data;
+    int rc = 0, q = 0;
+    if (PQenterPipelineMode(p->c) != 1)
+        rc = s_fail(p, "pipeline mode", NULL);
+    if (rc == 0 && n_ins) {
+        q++;
+        rc = s_pipe_send(p, "event insert",
+                         "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
+                         " tgt_country, cameo, loc_country, num_articles, num_mentions,"
+                         " first_seen, last_seen) SELECT * FROM unnest($1::text[],"
+                         " $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
+                         " $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[],"
+                         " $12::text[], $13::text[])",
+                         A_COUNT_, vi);
+    }
+    if (rc == 0 && n_upd) {
+        q++;
+        rc = s_pipe_send(p, "event update",
+                         "UPDATE events e SET seq = u.seq, num_articles = u.na,"
+                         " num_mentions = u.nm, last_seen = u.ls,"
+                         " loc_country = COALESCE(u.loc, e.loc_country)"
+                         " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],"
+                         " $5::text[], $6::text[]) AS u(id, seq, na, nm, ls, loc)"
+                         " WHERE e.id = u.id",
+                         6, vu);
+    }
+    if (rc == 0 && n) {
+        q++;
+        rc = s_pipe_send(p, "log insert",
+                         "INSERT INTO log (seq, event_id, body)"
+                         " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])",
+                         3, vl);
+    }
+    if (PQpipelineStatus(p->c) != PQ_PIPELINE_OFF)
+        rc = s_pipe_finish(p, q, rc);
+    for (int a = 0; a < A_COUNT_; a++)
+        pl_buf_release(&ins[a]);
+    for (int a = 0; a < 6; a++)
+        pl_buf_release(&upd[a]);
+    for (int a = 0; a < 3; a++)
+        pl_buf_release(&log[a]);
+    return rc;
 }
 
 /* Big-endian int8 of a binary result. */
