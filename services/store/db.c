@@ -261,10 +261,16 @@ static bool s_cache_take(struct store_db *db, const char *id, struct pl_event *o
     return true;
 }
 
-/* Puts e (now owned by the cache) in its slot, marked as changed by the open transaction. */
-static void s_cache_put(struct store_db *db, struct pl_event *e)
+/* Events larger than this when encoded are not kept: an event reported many times carries
+ * up to 64 sentences and 64 articles (tens of KB decoded), and the hot events are those;
+ * keeping only the smaller ones bounds the cache at about slots x 8 KB. */
+#define STORE_CACHE_MAX_BODY 4096
+
+/* Puts e (now owned by the cache) in its slot, marked as changed by the open transaction;
+ * encoded_len is the size of its encoded version. */
+static void s_cache_put(struct store_db *db, struct pl_event *e, size_t encoded_len)
 {
-    if (!db->n_slots) {
+    if (!db->n_slots || encoded_len > STORE_CACHE_MAX_BODY) {
         pl_event_release(e);
         return;
     }
@@ -476,7 +482,7 @@ static int s_merge_batch(struct store_db *db, const struct pl_events *ev, const 
         goto out;
     /* The database has these versions now: the cache may have them too. */
     for (size_t g = 0; g < w->n_events; g++)
-        s_cache_put(db, &w->events[g]);
+        s_cache_put(db, &w->events[g], w->puts[g].len);
     rc = 0;
 out:
     free(first);

@@ -33,7 +33,7 @@ static const struct pl_cfg_key keys[] = {
     {"store.event_cache", PL_CFG_INT, offsetof(struct store_config, event_cache), 0, 4000000, 0, 0,
      "16384",
      "recently changed events kept decoded in memory, so that merging into them reads "
-     "nothing (0: none; a few KB each)",
+     "nothing (0: none; events over 4 KB encoded are not kept; at most about 8 KB each)",
      NULL},
 };
 
