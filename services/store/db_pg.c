@@ -21,9 +21,15 @@
 /* pg_try_advisory_lock key: "parley" in ASCII. */
 #define PG_LOCK_KEY "112971114108101121"
 
+/* Statements queued in a transaction's pipeline before their results are read. */
+#define PG_QUEUE 32
+
 struct pg {
     PGconn *c;
     char err[512];
+    bool piped;                 /* an ingest transaction is open, in pipeline mode */
+    int queued;                 /* statements sent since the last sync */
+    const char *what[PG_QUEUE]; /* what each is, for error messages */
 };
 
 static const char *const s_prep[][2] = {
@@ -60,40 +66,17 @@ static int s_exec(struct pg *p, const char *sql)
     return rc;
 }
 
-/* Runs a prepared statement: n text parameters (NULL for SQL NULL), and optionally one
- * binary parameter at index bin (its bytes in blob). Results in text, or binary when
- * binres. The caller PQclears the result; NULL after a failure (message in err). */
-static PGresult *s_run(struct pg *p, const char *name, int n, const char *const *vals, int bin,
-                       const void *blob, size_t blen, bool binres, ExecStatusType want)
+/* Runs a prepared statement without parameters outside a transaction's pipeline; the
+ * result (the caller clears it), or NULL with a message in err. */
+static PGresult *s_run(struct pg *p, const char *name, ExecStatusType want)
 {
-    int lens[16] = {0}, fmts[16] = {0};
-    const char *v[16];
-    for (int i = 0; i < n && i < 16; i++)
-        v[i] = vals[i];
-    if (bin >= 0) {
-        v[bin] = blob;
-        lens[bin] = (int)blen;
-        fmts[bin] = 1;
-    }
-    PGresult *r = PQexecPrepared(p->c, name, n, v, lens, fmts, binres ? 1 : 0);
+    PGresult *r = PQexecPrepared(p->c, name, 0, NULL, NULL, NULL, 0);
     if (PQresultStatus(r) != want) {
         s_fail(p, name, r);
         PQclear(r);
         return NULL;
     }
     return r;
-}
-
-static int s_cmd(struct pg *p, const char *name, int n, const char *const *vals, int bin,
-                 const void *blob, size_t blen, int *changed)
-{
-    PGresult *r = s_run(p, name, n, vals, bin, blob, blen, false, PGRES_COMMAND_OK);
-    if (!r)
-        return -1;
-    if (changed)
-        *changed = (int)strtol(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
-    return 0;
 }
 
 static uint64_t s_u64(const char *s)
@@ -110,14 +93,127 @@ static void s_close(void *h)
     free(p);
 }
 
+/* --- the transaction's pipeline --------------------------------------------------------
+ * An ingest transaction runs in libpq pipeline mode: statements whose results are not
+ * needed at once (the savepoint, the article, the event versions, the batch record) are
+ * queued, and read at the next sync - when a statement whose result is needed is sent
+ * (batch lookup, mentions, event lookup) or at the end of each batch (release). A batch
+ * takes four round trips instead of eight, and a failure still shows within its batch. */
+
+/* Queues a statement: prepared (name) or not (sql); text parameters; result format rfmt. */
+static int s_queue(struct pg *p, const char *what, const char *name, const char *sql, int n,
+                   const char *const *vals, int rfmt)
+{
+    if (p->queued == PG_QUEUE) {
+        snprintf(p->err, sizeof p->err, "%s: too many statements queued", what);
+        return -1;
+    }
+    int ok = name ? PQsendQueryPrepared(p->c, name, n, vals, NULL, NULL, rfmt)
+                  : PQsendQueryParams(p->c, sql, n, NULL, vals, NULL, NULL, rfmt);
+    if (ok != 1)
+        return s_fail(p, what, NULL);
+    p->what[p->queued++] = what;
+    return 0;
+}
+
+/* Sends a sync and reads the result of every queued statement; the first failure goes to
+ * err. With keep, the last statement's result is handed over (the caller clears it). */
+static int s_sync(struct pg *p, PGresult **keep)
+{
+    if (keep)
+        *keep = NULL;
+    int n = p->queued, rc = 0, i = 0, nulls = 0;
+    p->queued = 0;
+    if (PQpipelineSync(p->c) != 1)
+        return s_fail(p, "pipeline sync", NULL);
+    for (;;) {
+        PGresult *r = PQgetResult(p->c);
+        if (!r) {
+            /* one NULL ends each statement's results; two in a row: nothing more will come */
+            if (++nulls > 1) {
+                if (rc == 0)
+                    rc = s_fail(p, "pipeline", NULL);
+                break;
+            }
+            continue;
+        }
+        nulls = 0;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            break;
+        }
+        const char *what = i < n ? p->what[i] : "pipeline";
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            if (rc == 0)
+                rc = s_fail(p, what, r);
+        } else if (keep && i == n - 1 && rc == 0) {
+            *keep = r;
+            r = NULL;
+        }
+        i++;
+        PQclear(r);
+    }
+    if (rc == 0 && i != n) {
+        snprintf(p->err, sizeof p->err, "pipeline: %d results for %d statements", i, n);
+        rc = -1;
+    }
+    if (rc != 0 && keep && *keep) {
+        PQclear(*keep);
+        *keep = NULL;
+    }
+    return rc;
+}
+
+/* Queues one statement and reads everything queued: its result, or NULL (err says why). */
+static PGresult *s_ask(struct pg *p, const char *what, const char *name, const char *sql, int n,
+                       const char *const *vals, int rfmt)
+{
+    PGresult *r = NULL;
+    if (s_queue(p, what, name, sql, n, vals, rfmt) != 0) {
+        s_sync(p, NULL);
+        return NULL;
+    }
+    if (s_sync(p, &r) != 0)
+        return NULL;
+    return r;
+}
+
+/* Leaves pipeline mode, reading whatever is still queued; keeps err as it was. */
+static void s_unpipe(struct pg *p)
+{
+    if (!p->piped)
+        return;
+    char keep[sizeof p->err];
+    memcpy(keep, p->err, sizeof keep);
+    if (p->queued)
+        s_sync(p, NULL);
+    PQexitPipelineMode(p->c);
+    p->piped = false;
+    memcpy(p->err, keep, sizeof keep);
+}
+
 static int s_begin(void *h)
 {
-    return s_exec(h, "BEGIN");
+    struct pg *p = h;
+    if (s_exec(p, "BEGIN") != 0)
+        return -1;
+    if (PQenterPipelineMode(p->c) != 1)
+        return s_fail(p, "pipeline mode", NULL);
+    p->piped = true;
+    p->queued = 0;
+    return 0;
 }
 
 static int s_commit(void *h)
 {
-    return s_exec(h, "COMMIT");
+    struct pg *p = h;
+    if (p->piped && p->queued && s_sync(p, NULL) != 0)
+        return -1;
+    if (p->piped && PQexitPipelineMode(p->c) != 1)
+        return s_fail(p, "pipeline mode", NULL);
+    p->piped = false;
+    return s_exec(p, "COMMIT");
 }
 
 /* Keeps the message of the error that made the caller roll back. */
@@ -133,6 +229,7 @@ static int s_keep_exec(struct pg *p, const char *sql)
 static int s_rollback(void *h)
 {
     struct pg *p = h;
+    s_unpipe(p);
     if (PQtransactionStatus(p->c) == PQTRANS_IDLE)
         return 0;
     return s_keep_exec(p, "ROLLBACK");
@@ -140,25 +237,37 @@ static int s_rollback(void *h)
 
 static int s_savepoint(void *h)
 {
-    return s_exec(h, "SAVEPOINT batch");
+    return s_queue(h, "savepoint", NULL, "SAVEPOINT batch", 0, NULL, 0);
 }
 
 static int s_release(void *h)
 {
-    return s_exec(h, "RELEASE SAVEPOINT batch");
+    struct pg *p = h;
+    if (s_queue(p, "release", NULL, "RELEASE SAVEPOINT batch", 0, NULL, 0) != 0) {
+        s_sync(p, NULL);
+        return -1;
+    }
+    return s_sync(p, NULL);
 }
 
 static int s_rollback_to(void *h)
 {
     struct pg *p = h;
-    if (s_keep_exec(p, "ROLLBACK TO SAVEPOINT batch") != 0)
-        return -1;
-    return s_keep_exec(p, "RELEASE SAVEPOINT batch");
+    char keep[sizeof p->err];
+    memcpy(keep, p->err, sizeof keep);
+    if (p->queued)
+        s_sync(p, NULL); /* what failed is known; the rest of the batch goes */
+    int rc = s_queue(p, "rollback to", NULL, "ROLLBACK TO SAVEPOINT batch", 0, NULL, 0);
+    if (rc == 0)
+        rc = s_queue(p, "release", NULL, "RELEASE SAVEPOINT batch", 0, NULL, 0);
+    int synced = s_sync(p, NULL);
+    memcpy(p->err, keep, sizeof keep);
+    return rc == 0 ? synced : rc;
 }
 
 static int s_head(void *h, uint64_t *head)
 {
-    PGresult *r = s_run(h, "head", 0, NULL, -1, NULL, 0, false, PGRES_TUPLES_OK);
+    PGresult *r = s_run(h, "head", PGRES_TUPLES_OK);
     if (!r)
         return -1;
     *head = s_u64(PQgetvalue(r, 0, 0));
@@ -170,7 +279,7 @@ static int s_batch_get(void *h, const char *article, const char *xv, uint64_t *f
                        uint32_t *count)
 {
     const char *v[] = {article, xv};
-    PGresult *r = s_run(h, "batch_get", 2, v, -1, NULL, 0, false, PGRES_TUPLES_OK);
+    PGresult *r = s_ask(h, "batch lookup", "batch_get", NULL, 2, v, 0);
     if (!r)
         return -1;
     int found = PQntuples(r) > 0;
@@ -190,13 +299,13 @@ static int s_batch_put(void *h, const char *article, const char *xv, uint64_t fi
     snprintf(c, sizeof c, "%u", count);
     snprintf(m, sizeof m, "%u", mentions);
     const char *v[] = {article, xv, f, c, m, now};
-    return s_cmd(h, "batch_put", 6, v, -1, NULL, 0, NULL);
+    return s_queue(h, "batch insert", "batch_put", NULL, 6, v, 0);
 }
 
 static int s_article_put(void *h, const struct pl_article_ref *a, const char *now)
 {
     const char *v[] = {a->id, a->url, a->outlet, a->title, a->published, now};
-    return s_cmd(h, "article_put", 6, v, -1, NULL, 0, NULL);
+    return s_queue(h, "article insert", "article_put", NULL, 6, v, 0);
 }
 
 /* --- sets of rows ---------------------------------------------------------------------------
@@ -259,19 +368,6 @@ static void s_arr_bytea(struct pl_buf *b, const void *data, size_t len)
     pl_buf_putc(b, '"');
 }
 
-/* Runs sql with the n arrays (and scalars) as text parameters; the result, or NULL. */
-static PGresult *s_exec_arrays(struct pg *p, const char *what, const char *sql, int n,
-                               const char *const *vals, ExecStatusType want)
-{
-    PGresult *r = PQexecParams(p->c, sql, n, NULL, vals, NULL, NULL, 0);
-    if (PQresultStatus(r) != want) {
-        s_fail(p, what, r);
-        PQclear(r);
-        return NULL;
-    }
-    return r;
-}
-
 /* A row's id and index, to find rows by id. */
 struct s_idref {
     const char *id;
@@ -307,16 +403,16 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
     s_arr_close(&bodies);
     /* The mentions whose ids are new, then the (event, article) pairs those made new. */
     const char *v[] = {ids.data, article, xv, evs.data, bodies.data};
-    PGresult *r = s_exec_arrays(
-        p, "mention insert",
-        "WITH m AS (INSERT INTO mentions (id, article_id, xv, event_id, body)"
-        " SELECT u.id, $2, $3, u.event_id, u.body"
-        " FROM unnest($1::text[], $4::text[], $5::bytea[]) AS u(id, event_id, body)"
-        " ON CONFLICT DO NOTHING RETURNING id, event_id),"
-        " e AS (INSERT INTO event_articles (event_id, article_id)"
-        " SELECT DISTINCT event_id, $2 FROM m ON CONFLICT DO NOTHING RETURNING event_id)"
-        " SELECT 'm', id FROM m UNION ALL SELECT 'e', event_id FROM e",
-        5, v, PGRES_TUPLES_OK);
+    PGresult *r =
+        s_ask(p, "mention insert", NULL,
+              "WITH m AS (INSERT INTO mentions (id, article_id, xv, event_id, body)"
+              " SELECT u.id, $2, $3, u.event_id, u.body"
+              " FROM unnest($1::text[], $4::text[], $5::bytea[]) AS u(id, event_id, body)"
+              " ON CONFLICT DO NOTHING RETURNING id, event_id),"
+              " e AS (INSERT INTO event_articles (event_id, article_id)"
+              " SELECT DISTINCT event_id, $2 FROM m ON CONFLICT DO NOTHING RETURNING event_id)"
+              " SELECT 'm', id FROM m UNION ALL SELECT 'e', event_id FROM e",
+              5, v, 0);
     pl_buf_release(&ids);
     pl_buf_release(&evs);
     pl_buf_release(&bodies);
@@ -373,16 +469,13 @@ static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf
      * full for every batch (ingest fell from 1,700 to 700 mentions/s within 3,000 articles);
      * planned each time with the ids at hand, it reads them by index. */
     const char *v[] = {arr.data};
-    PGresult *r = PQexecParams(p->c,
-                               "SELECT e.id, l.body FROM events e JOIN log l ON l.seq = e.seq"
-                               " WHERE e.id = ANY ($1::text[])",
-                               1, NULL, v, NULL, NULL, 1);
+    PGresult *r = s_ask(p, "event lookup", NULL,
+                        "SELECT e.id, l.body FROM events e JOIN log l ON l.seq = e.seq"
+                        " WHERE e.id = ANY ($1::text[])",
+                        1, v, 1);
     pl_buf_release(&arr);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        s_fail(p, "event lookup", r);
-        PQclear(r);
+    if (!r)
         return -1;
-    }
     for (size_t i = 0; i < n; i++)
         found[i] = false;
     int rows = PQntuples(r);
@@ -399,53 +492,6 @@ static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf
     }
     PQclear(r);
     return 0;
-}
-
-/* Sends one statement of a pipeline (text parameters). */
-static int s_pipe_send(struct pg *p, const char *what, const char *sql, int n,
-                       const char *const *vals)
-{
-    if (PQsendQueryParams(p->c, sql, n, NULL, vals, NULL, NULL, 0) != 1)
-        return s_fail(p, what, NULL);
-    return 0;
-}
-
-/* Ends a pipeline of n statements: one sync, every result read (the first failure kept in
- * err), pipeline mode left. */
-static int s_pipe_finish(struct pg *p, int n, int rc)
-{
-    if (PQpipelineSync(p->c) != 1 && rc == 0)
-        rc = s_fail(p, "pipeline", NULL);
-    int got = 0, nulls = 0;
-    for (;;) {
-        PGresult *r = PQgetResult(p->c);
-        if (!r) {
-            /* one NULL ends each statement's results; two in a row: nothing more will come */
-            if (++nulls > 1) {
-                if (rc == 0)
-                    rc = s_fail(p, "pipeline", NULL);
-                break;
-            }
-            continue;
-        }
-        nulls = 0;
-        ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_PIPELINE_SYNC) {
-            PQclear(r);
-            break;
-        }
-        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == 0)
-            rc = s_fail(p, "event insert", r);
-        got++;
-        PQclear(r);
-    }
-    if (rc == 0 && got != n) {
-        snprintf(p->err, sizeof p->err, "pipeline: %d results for %d statements", got, n);
-        rc = -1;
-    }
-    if (PQexitPipelineMode(p->c) != 1 && rc == 0)
-        rc = s_fail(p, "pipeline mode", NULL);
-    return rc;
 }
 
 enum {
@@ -515,40 +561,31 @@ static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
         s_arr_close(&upd[a]), vu[a] = upd[a].data;
     for (int a = 0; a < 3; a++)
         s_arr_close(&log[a]), vl[a] = log[a].data;
-    int rc = 0, q = 0;
-    if (PQenterPipelineMode(p->c) != 1)
-        rc = s_fail(p, "pipeline mode", NULL);
-    if (rc == 0 && n_ins) {
-        q++;
-        rc = s_pipe_send(p, "event insert",
-                         "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
-                         " tgt_country, cameo, loc_country, num_articles, num_mentions,"
-                         " first_seen, last_seen) SELECT * FROM unnest($1::text[],"
-                         " $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
-                         " $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[],"
-                         " $12::text[], $13::text[])",
-                         A_COUNT_, vi);
-    }
-    if (rc == 0 && n_upd) {
-        q++;
-        rc = s_pipe_send(p, "event update",
-                         "UPDATE events e SET seq = u.seq, num_articles = u.na,"
-                         " num_mentions = u.nm, last_seen = u.ls,"
-                         " loc_country = COALESCE(u.loc, e.loc_country)"
-                         " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],"
-                         " $5::text[], $6::text[]) AS u(id, seq, na, nm, ls, loc)"
-                         " WHERE e.id = u.id",
-                         6, vu);
-    }
-    if (rc == 0 && n) {
-        q++;
-        rc = s_pipe_send(p, "log insert",
-                         "INSERT INTO log (seq, event_id, body)"
-                         " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])",
-                         3, vl);
-    }
-    if (PQpipelineStatus(p->c) != PQ_PIPELINE_OFF)
-        rc = s_pipe_finish(p, q, rc);
+    /* Queued: their results are read with the batch record's, at the release. */
+    int rc = 0;
+    if (n_ins)
+        rc = s_queue(p, "event insert", NULL,
+                     "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
+                     " tgt_country, cameo, loc_country, num_articles, num_mentions,"
+                     " first_seen, last_seen) SELECT * FROM unnest($1::text[],"
+                     " $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
+                     " $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[],"
+                     " $12::text[], $13::text[])",
+                     A_COUNT_, vi, 0);
+    if (rc == 0 && n_upd)
+        rc = s_queue(p, "event update", NULL,
+                     "UPDATE events e SET seq = u.seq, num_articles = u.na,"
+                     " num_mentions = u.nm, last_seen = u.ls,"
+                     " loc_country = COALESCE(u.loc, e.loc_country)"
+                     " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],"
+                     " $5::text[], $6::text[]) AS u(id, seq, na, nm, ls, loc)"
+                     " WHERE e.id = u.id",
+                     6, vu, 0);
+    if (rc == 0 && n)
+        rc = s_queue(p, "log insert", NULL,
+                     "INSERT INTO log (seq, event_id, body)"
+                     " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])",
+                     3, vl, 0);
     for (int a = 0; a < A_COUNT_; a++)
         pl_buf_release(&ins[a]);
     for (int a = 0; a < 6; a++)
