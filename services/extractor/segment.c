@@ -105,7 +105,7 @@ static void s_add_token(struct doc *d, size_t a, size_t b, uint8_t flags, const 
     t->pad_ = 0;
     const unsigned char *src = (const unsigned char *)d->clean + a;
     size_t len = b - a;
-    /* ASCII (nearly every token): lower case, case flags and the hash in one pass */
+    /* ASCII (nearly every token): lower case and case flags in one pass */
     bool ascii = true;
     for (size_t k = 0; k < len; k++)
         if (src[k] >= 0x80) {
