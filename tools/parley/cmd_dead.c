@@ -14,6 +14,7 @@
 
 #define EX_OK          0
 #define EX_USAGE       64
+#define EX_DATAERR     65
 #define EX_UNAVAILABLE 69
 
 static const char *const usage =
@@ -37,7 +38,8 @@ static const char *const usage =
     "  parley dead --data /var/lib/parley --format jsonl\n"
     "  parley dead --retry-all\n"
     "\n"
-    "exit status: 0 ok, 64 usage, 69 no outbox there\n";
+    "exit status: 0 ok, 64 usage, 65 --retry ID names no dead article that can be retried,\n"
+    "69 no outbox there\n";
 
 struct listing {
     bool jsonl;
@@ -160,9 +162,11 @@ int cmd_dead(int argc, char **argv)
             rc = EX_UNAVAILABLE;
         } else {
             printf("%lld article%s back to pending\n", (long long)n, n == 1 ? "" : "s");
-            if (retry && n == 0)
+            if (retry && n == 0) {
                 fprintf(stderr, "parley dead: %s is not a dead article that can be retried\n",
                         retry);
+                rc = EX_DATAERR;
+            }
         }
         outbox_close(&ob);
         return rc;
