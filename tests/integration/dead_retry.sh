@@ -38,7 +38,9 @@ grep 'refused' "$tmp/dead1" | grep -q '"reason":"refused by extractor [^"]*: fai
 grep 'refused' "$tmp/dead1" | grep -q '"attempts":3' || fail "the refused article did not take 3 attempts"
 refused=$(grep 'refused' "$tmp/dead1" | sed -n 's/^{"id":"\([0-9a-f]*\)".*/\1/p')
 empty=$(grep 'empty' "$tmp/dead1" | sed -n 's/^{"id":"\([0-9a-f]*\)".*/\1/p')
-[ -n "$refused" ] && [ -n "$empty" ] || fail "no ids in the listing"
+if [ -z "$refused" ] || [ -z "$empty" ]; then
+    fail "no ids in the listing"
+fi
 grep -q 'news.example.org/refused' "$tmp/events1" && fail "the refused article has events"
 
 # An input that never became an article cannot be retried.
@@ -58,8 +60,9 @@ TMPDIR=$tmp "$parley" up --once --data "$tmp/data" --format jsonl "$tmp/in" \
     >"$tmp/events2" 2>"$tmp/up2.log" || fail "the second run failed"
 grep -q 'news.example.org/refused' "$tmp/events2" || fail "the retried article's events were not shown"
 "$parley" dead --data "$tmp/data" --format jsonl >"$tmp/dead2" 2>/dev/null
-[ "$(wc -l <"$tmp/dead2")" -eq 1 ] && grep -q "$empty" "$tmp/dead2" ||
+if [ "$(wc -l <"$tmp/dead2")" -ne 1 ] || ! grep -q "$empty" "$tmp/dead2"; then
     fail "after the retry only the empty file should be dead"
+fi
 "$parley" dead --data "$tmp/data" --all --format jsonl 2>/dev/null | grep "$refused" |
     grep -q '"state":"done"' || fail "the retried article is not done"
 echo "dead_retry: ok (dead with reasons, retry refused for an input, retried article coded)"
