@@ -52,7 +52,11 @@ static void s_mention(struct pl_mention *m, const char *art, unsigned i, unsigne
     snprintf(buf, sizeof buf, "https://news.example/%u", i);
     m->article.url = pl_xstrdup(buf);
     m->article.outlet = pl_xstrdup("Example News");
-    snprintf(buf, sizeof buf, "2024-%02u-%02u", 1 + k % 12, 1 + (k / 12) % 28);
+    /* The year carries k / 336, so distinct keys are distinct events (up to 2.6 million
+     * keys): with a fixed year they wrapped around above about 130,000, and the growth runs
+     * merged more and more mentions into fewer, bigger events. */
+    snprintf(buf, sizeof buf, "%04u-%02u-%02u", 2000 + (k / 336) % 7000, 1 + k % 12,
+             1 + (k / 12) % 28);
     m->c.date = pl_xstrdup(buf);
     m->c.date_precision = pl_xstrdup("day");
     m->c.date_basis = pl_xstrdup("text");
