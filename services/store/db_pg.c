@@ -39,6 +39,24 @@ static const char *const s_prep[][2] = {
     {"article_put", "INSERT INTO articles (id, url, outlet, title, published, stored_at)"
                     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"},
     {"head", "SELECT COALESCE(MAX(seq), 0) FROM log"},
+    /* A batch's rows as arrays (inserts only: their plans read no table in full). The new
+     * mentions, then the (event, article) pairs those made new. */
+    {"mentions_put",
+     "WITH m AS (INSERT INTO mentions (id, article_id, xv, event_id, body)"
+     " SELECT u.id, $2, $3, u.event_id, u.body"
+     " FROM unnest($1::text[], $4::text[], $5::bytea[]) AS u(id, event_id, body)"
+     " ON CONFLICT DO NOTHING RETURNING id, event_id),"
+     " e AS (INSERT INTO event_articles (event_id, article_id)"
+     " SELECT DISTINCT event_id, $2 FROM m ON CONFLICT DO NOTHING RETURNING event_id)"
+     " SELECT 'm', id FROM m UNION ALL SELECT 'e', event_id FROM e"},
+    {"events_insert",
+     "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code, tgt_country, cameo,"
+     " loc_country, num_articles, num_mentions, first_seen, last_seen) SELECT * FROM"
+     " unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
+     " $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[],"
+     " $13::text[])"},
+    {"log_insert", "INSERT INTO log (seq, event_id, body)"
+                   " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])"},
 };
 
 static const char *s_errmsg(void *h)
@@ -403,16 +421,7 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
     s_arr_close(&bodies);
     /* The mentions whose ids are new, then the (event, article) pairs those made new. */
     const char *v[] = {ids.data, article, xv, evs.data, bodies.data};
-    PGresult *r =
-        s_ask(p, "mention insert", NULL,
-              "WITH m AS (INSERT INTO mentions (id, article_id, xv, event_id, body)"
-              " SELECT u.id, $2, $3, u.event_id, u.body"
-              " FROM unnest($1::text[], $4::text[], $5::bytea[]) AS u(id, event_id, body)"
-              " ON CONFLICT DO NOTHING RETURNING id, event_id),"
-              " e AS (INSERT INTO event_articles (event_id, article_id)"
-              " SELECT DISTINCT event_id, $2 FROM m ON CONFLICT DO NOTHING RETURNING event_id)"
-              " SELECT 'm', id FROM m UNION ALL SELECT 'e', event_id FROM e",
-              5, v, 0);
+    PGresult *r = s_ask(p, "mention insert", "mentions_put", NULL, 5, v, 0);
     pl_buf_release(&ids);
     pl_buf_release(&evs);
     pl_buf_release(&bodies);
@@ -564,14 +573,9 @@ static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
     /* Queued: their results are read with the batch record's, at the release. */
     int rc = 0;
     if (n_ins)
-        rc = s_queue(p, "event insert", NULL,
-                     "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
-                     " tgt_country, cameo, loc_country, num_articles, num_mentions,"
-                     " first_seen, last_seen) SELECT * FROM unnest($1::text[],"
-                     " $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
-                     " $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[],"
-                     " $12::text[], $13::text[])",
-                     A_COUNT_, vi, 0);
+        rc = s_queue(p, "event insert", "events_insert", NULL, A_COUNT_, vi, 0);
+    /* Not prepared: a generic plan made while events is small could join it by scanning
+     * it whole, as the event lookup once did. */
     if (rc == 0 && n_upd)
         rc = s_queue(p, "event update", NULL,
                      "UPDATE events e SET seq = u.seq, num_articles = u.na,"
@@ -582,10 +586,7 @@ static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
                      " WHERE e.id = u.id",
                      6, vu, 0);
     if (rc == 0 && n)
-        rc = s_queue(p, "log insert", NULL,
-                     "INSERT INTO log (seq, event_id, body)"
-                     " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])",
-                     3, vl, 0);
+        rc = s_queue(p, "log insert", "log_insert", NULL, 3, vl, 0);
     for (int a = 0; a < A_COUNT_; a++)
         pl_buf_release(&ins[a]);
     for (int a = 0; a < 6; a++)
