@@ -207,6 +207,25 @@ int cli_curve_load(struct cli_curve *c, const char *keyfile, const char *server,
     return 0;
 }
 
+void *cli_connect(void *ctx, int type, const char *ep, int timeout_ms, const struct cli_curve *c,
+                  const char *prog)
+{
+    void *sock = ctx ? zmq_socket(ctx, type) : NULL;
+    int zero = 0;
+    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms) != 0 ||
+        zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms) != 0 ||
+        (type == ZMQ_SUB && (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "ev.", 3) != 0 ||
+                             zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "HB", 2) != 0)) ||
+        cli_curve_apply(sock, c) != 0 || zmq_connect(sock, ep) != 0) {
+        fprintf(stderr, "%s: cannot connect to %s: %s\n", prog, ep, zmq_strerror(zmq_errno()));
+        if (sock)
+            zmq_close(sock);
+        return NULL;
+    }
+    return sock;
+}
+
 int cli_curve_apply(void *sock, const struct cli_curve *c)
 {
     if (!c || !c->on)

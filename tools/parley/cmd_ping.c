@@ -65,15 +65,10 @@ int cmd_ping(int argc, char **argv)
     if (cli_curve_load(&curve, keyfile, server_key, "parley ping") != 0)
         return EX_USAGE;
     void *ctx = zmq_ctx_new();
-    void *s = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
-    int zero = 0, rc = EX_UNAVAILABLE;
-    if (!s || zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
-        zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout) != 0 ||
-        zmq_setsockopt(s, ZMQ_SNDTIMEO, &timeout, sizeof timeout) != 0 ||
-        cli_curve_apply(s, &curve) != 0 || zmq_connect(s, ep) != 0) {
-        fprintf(stderr, "parley ping: cannot connect to %s: %s\n", ep, zmq_strerror(zmq_errno()));
+    void *s = cli_connect(ctx, ZMQ_DEALER, ep, timeout, &curve, "parley ping");
+    int rc = EX_UNAVAILABLE;
+    if (!s)
         goto out;
-    }
     struct pl_msg hb = {.cmd = PL_CMD_HB};
     struct pl_buf scratch;
     pl_buf_init(&scratch);

@@ -139,16 +139,10 @@ static int s_from_db(const struct opts *op, struct out *o)
 static int s_from_store(const struct opts *op, struct out *o)
 {
     void *ctx = zmq_ctx_new();
-    void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
-    int rc = EX_UNAVAILABLE, zero = 0;
-    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
-        zmq_setsockopt(sock, ZMQ_RCVTIMEO, &op->timeout_ms, sizeof op->timeout_ms) != 0 ||
-        zmq_setsockopt(sock, ZMQ_SNDTIMEO, &op->timeout_ms, sizeof op->timeout_ms) != 0 ||
-        cli_curve_apply(sock, &op->curve) != 0 || zmq_connect(sock, op->endpoint) != 0) {
-        fprintf(stderr, "parley: cannot connect to %s: %s\n", op->endpoint,
-                zmq_strerror(zmq_errno()));
+    void *sock = cli_connect(ctx, ZMQ_DEALER, op->endpoint, op->timeout_ms, &op->curve, "parley");
+    int rc = EX_UNAVAILABLE;
+    if (!sock)
         goto out;
-    }
     struct pl_msg q = {.cmd = PL_CMD_QUERY};
     q.u.query.filter = op->f;
     q.u.query.limit = op->limit;

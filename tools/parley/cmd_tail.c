@@ -234,20 +234,7 @@ static int s_catch_up(struct tail *t, bool from_now)
 
 static void *s_socket(struct tail *t, int type, const char *ep)
 {
-    void *sock = zmq_socket(t->ctx, type);
-    int zero = 0;
-    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
-        zmq_setsockopt(sock, ZMQ_RCVTIMEO, &t->timeout_ms, sizeof t->timeout_ms) != 0 ||
-        zmq_setsockopt(sock, ZMQ_SNDTIMEO, &t->timeout_ms, sizeof t->timeout_ms) != 0 ||
-        (type == ZMQ_SUB && (zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "ev.", 3) != 0 ||
-                             zmq_setsockopt(sock, ZMQ_SUBSCRIBE, "HB", 2) != 0)) ||
-        cli_curve_apply(sock, &t->curve) != 0 || zmq_connect(sock, ep) != 0) {
-        fprintf(stderr, "parley tail: cannot connect to %s: %s\n", ep, zmq_strerror(zmq_errno()));
-        if (sock)
-            zmq_close(sock);
-        return NULL;
-    }
-    return sock;
+    return cli_connect(t->ctx, type, ep, t->timeout_ms, &t->curve, "parley tail");
 }
 
 /* Catches up, retrying while the store does not answer (it may be restarting) until the

@@ -22,6 +22,11 @@ struct cli_curve {
 int cli_curve_load(struct cli_curve *c, const char *keyfile, const char *server, const char *prog);
 /* Before connect; 0 or -1. */
 int cli_curve_apply(void *sock, const struct cli_curve *c);
+/* A client socket of type on ctx connected to ep: no linger, sends and receives give up
+ * after timeout_ms, CURVE as c says (NULL: off), a SUB subscribed to the event and heartbeat
+ * topics. NULL after "PROG: cannot connect to EP: why" on stderr. */
+void *cli_connect(void *ctx, int type, const char *ep, int timeout_ms, const struct cli_curve *c,
+                  const char *prog);
 
 /* The dictionary folder: the flag, else $PARLEY_DATA, else the one built in. */
 const char *cli_data_dir(const char *flag);
