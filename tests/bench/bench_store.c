@@ -1,6 +1,6 @@
 /* bench_store.c - durable ingest and replay speed of the store's database layer.
  *
- *   bench_store [--articles N] [--mentions M] [--keys K] [--group G] [--dir DIR]
+ *   bench_store [--articles N] [--mentions M] [--keys K] [--window W] [--group G] [--dir DIR]
  *
  * Stores N articles of M mentions each through store_db_ingest_group, G articles (EVENTS
  * batches) per transaction - what parley-store does with the batches that arrive together
@@ -8,6 +8,10 @@
  * synchronous=FULL, in a fresh database under DIR (default: a temporary folder, removed at
  * the end). Mentions draw their (date, source, target, CAMEO) from K distinct keys, so later
  * articles merge into events earlier ones created, as news reports of the same events do.
+ * By default every article draws its keys from all K (the worst case for the database: each
+ * merge lands on a random old event, each new event at a random place in every index); with
+ * --window W, in news order: the articles arrive in time and each reports events among the W
+ * most recent keys, so merges land on recent events and new events on recent dates.
  * Then replays the whole log (SINCE from 0 in pages of 4096, decoding every event as the
  * store does to build a BATCH) and queries the current events the same way. Prints one line
  * of key=value results. */
@@ -125,12 +129,17 @@ static unsigned long s_arg(const char *s, const char *name)
 int main(int argc, char **argv)
 {
     unsigned long articles = 20000, per = 10, keys = 50000, group = 32, cache = 16384;
+    unsigned long window = 0;
     const char *dir = NULL;
-    static const struct option opts[] = {
-        {"articles", required_argument, NULL, 'a'}, {"mentions", required_argument, NULL, 'm'},
-        {"keys", required_argument, NULL, 'k'},     {"dir", required_argument, NULL, 'd'},
-        {"group", required_argument, NULL, 'g'},    {"cache", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"articles", required_argument, NULL, 'a'},
+                                         {"mentions", required_argument, NULL, 'm'},
+                                         {"keys", required_argument, NULL, 'k'},
+                                         {"dir", required_argument, NULL, 'd'},
+                                         {"group", required_argument, NULL, 'g'},
+                                         {"cache", required_argument, NULL, 'c'},
+                                         {"window", required_argument, NULL, 'w'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -143,6 +152,9 @@ int main(int argc, char **argv)
         case 'k':
             keys = s_arg(optarg, "--keys");
             break;
+        case 'w':
+            window = s_arg(optarg, "--window");
+            break;
         case 'g':
             group = s_arg(optarg, "--group");
             break;
@@ -153,8 +165,8 @@ int main(int argc, char **argv)
             dir = optarg;
             break;
         case 'h':
-            printf("usage: bench_store [--articles N] [--mentions M] [--keys K] [--group G] "
-                   "[--cache EVENTS] [--dir DIR]\n");
+            printf("usage: bench_store [--articles N] [--mentions M] [--keys K] [--window W] "
+                   "[--group G] [--cache EVENTS] [--dir DIR]\n");
             return 0;
         default:
             return 64;
@@ -205,8 +217,15 @@ int main(int argc, char **argv)
         batches[i].n_mentions = per;
         for (unsigned long j = 0; j < per; j++) {
             rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-            s_mention(&batches[i].mentions[j], art, (unsigned)i, (unsigned)j,
-                      (unsigned)(rng % keys));
+            unsigned long k = rng % keys;
+            if (window) {
+                /* News order: article i reports events among the W keys before the point
+                 * i / articles of the way through the key space. */
+                unsigned long head = (unsigned long)((double)i * (double)keys / (double)articles);
+                unsigned long w = window < keys ? window : keys;
+                k = head >= w ? head - w + rng % w : rng % (head + 1);
+            }
+            s_mention(&batches[i].mentions[j], art, (unsigned)i, (unsigned)j, (unsigned)k);
         }
     }
 
@@ -271,14 +290,14 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     unsigned long mentions = articles * per;
-    printf("backend=%s group=%lu transactions=%lu articles=%lu mentions=%lu "
+    printf("backend=%s window=%lu group=%lu transactions=%lu articles=%lu mentions=%lu "
            "events_versions=%llu events=%lu "
            "ingest_s=%.2f mentions_per_s=%.0f articles_per_s=%.0f replay_events_per_s=%.0f "
            "query_events_per_s=%.0f event_bytes=%.0f peak_rss_mb=%.1f\n",
-           cfg.backend, group, groups, articles, mentions, (unsigned long long)head, q.n, ingest_s,
-           (double)mentions / ingest_s, (double)articles / ingest_s, (double)rep.n / replay_s,
-           (double)q.n / query_s, rep.n ? (double)rep.bytes / (double)rep.n : 0.0,
-           (double)ru.ru_maxrss / 1024.0);
+           cfg.backend, window, group, groups, articles, mentions, (unsigned long long)head, q.n,
+           ingest_s, (double)mentions / ingest_s, (double)articles / ingest_s,
+           (double)rep.n / replay_s, (double)q.n / query_s,
+           rep.n ? (double)rep.bytes / (double)rep.n : 0.0, (double)ru.ru_maxrss / 1024.0);
     if (rep.n != head || events != head) {
         fprintf(stderr, "bench_store: replayed %lu of %llu versions\n", rep.n,
                 (unsigned long long)head);
