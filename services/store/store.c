@@ -14,8 +14,11 @@
 /* Events per BATCH of a QUERY reply (SINCE uses the client's max). */
 #define QUERY_PAGE 1024u
 /* Group commit: at most this many EVENTS batches, or this many bytes of them, share one
- * transaction (and one fsync). */
-#define GROUP_MAX       64
+ * transaction (and one fsync). A group holds what arrived while the last one was being
+ * stored, so it grows only with a backlog - at most the extractors' credit in all (32 each
+ * by default). Bigger groups write each hot page once for more mentions: bench_store,
+ * 10,000 articles, group 64 -> 256: +10-15% mentions/s. */
+#define GROUP_MAX       256
 #define GROUP_MAX_BYTES (32u * 1024 * 1024)
 
 /* An EVENTS batch waiting for its group's commit. */
@@ -25,27 +28,29 @@ struct pend {
 };
 
 struct store {
-    void *ctx;                   /* ZeroMQ context, owned */
-    struct pl_zap *zap;          /* CURVE client check, when on */
-    void *ingest;                /* ROUTER for extractors */
-    void *live;                  /* PUB for subscribers */
-    void *replay;                /* ROUTER for replay and queries */
-    struct pl_loop *loop;        /* poll loop */
-    struct pl_buf scratch;       /* reused to encode messages */
-    struct pl_drops drops;       /* bad input dropped */
-    int64_t heartbeat_ms;        /* live heartbeat interval */
-    struct store_db *db;         /* the database, owned */
-    unsigned long batches;       /* EVENTS stored */
-    unsigned long replayed;      /* EVENTS stored before, answered again */
-    unsigned long refused;       /* EVENTS answered with ERR */
-    unsigned long mentions;      /* mentions stored */
-    unsigned long published;     /* event versions published */
-    unsigned long groups;        /* transactions (group commits) */
-    struct pend pend[GROUP_MAX]; /* batches of the group being gathered */
-    size_t npend;                /* entries used in pend */
-    size_t pend_bytes;           /* their frames' bytes */
-    unsigned long requests;      /* SINCE and QUERY received */
-    unsigned long unexpected;    /* well-formed messages that do not belong on a socket */
+    void *ctx;                                 /* ZeroMQ context, owned */
+    struct pl_zap *zap;                        /* CURVE client check, when on */
+    void *ingest;                              /* ROUTER for extractors */
+    void *live;                                /* PUB for subscribers */
+    void *replay;                              /* ROUTER for replay and queries */
+    struct pl_loop *loop;                      /* poll loop */
+    struct pl_buf scratch;                     /* reused to encode messages */
+    struct pl_drops drops;                     /* bad input dropped */
+    int64_t heartbeat_ms;                      /* live heartbeat interval */
+    struct store_db *db;                       /* the database, owned */
+    unsigned long batches;                     /* EVENTS stored */
+    unsigned long replayed;                    /* EVENTS stored before, answered again */
+    unsigned long refused;                     /* EVENTS answered with ERR */
+    unsigned long mentions;                    /* mentions stored */
+    unsigned long published;                   /* event versions published */
+    unsigned long groups;                      /* transactions (group commits) */
+    struct pend pend[GROUP_MAX];               /* batches of the group being gathered */
+    const struct pl_events *evs[GROUP_MAX];    /* their batches, for the database */
+    struct store_ingest_result res[GROUP_MAX]; /* and what became of them */
+    size_t npend;                              /* entries used in pend */
+    size_t pend_bytes;                         /* their frames' bytes */
+    unsigned long requests;                    /* SINCE and QUERY received */
+    unsigned long unexpected; /* well-formed messages that do not belong on a socket */
 };
 
 struct store *store_new(const struct store_config *cfg, const struct pl_sock_opts *zmq)
@@ -159,12 +164,12 @@ static void s_flush(struct store *self)
     size_t n = self->npend;
     if (n == 0)
         return;
-    const struct pl_events *evs[GROUP_MAX];
+    const struct pl_events **evs = self->evs;
     for (size_t i = 0; i < n; i++)
         evs[i] = &self->pend[i].m.u.events;
     char now[40], err[512];
     pl_time_iso(now, sizeof now, pl_wall_ms());
-    struct store_ingest_result res[GROUP_MAX];
+    struct store_ingest_result *res = self->res;
     int rc = store_db_ingest_group(self->db, evs, n, now, res, err, sizeof err);
     for (size_t i = 0; i < n; i++) {
         s_answer(self, &self->pend[i].fr, evs[i], &res[i], rc == 0 ? NULL : err);

@@ -61,19 +61,30 @@ field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 cat "$tmp.md"
 
 # The store's database layer: durable ingest (SQLite, WAL, synchronous=FULL) one article per
-# transaction and in group commits of 64, then replay and query of everything stored.
+# transaction and in group commits, then replay and query of everything stored. Event keys
+# uniform over all 50,000 (the worst case) or in news order (--window 2000: each article
+# reports events among the 2,000 most recent keys, so an event stays in the news for the
+# next 400 articles).
 sbin="$build/tests/bench/bench_store"
 store_rows=""
 row() {
-    store_rows="$store_rows$(printf '| %s | %s | %s | %s | **%s** | %s | %s | %s | %s B | %s MB |' \
-        "$(field "$1" backend)" "$(field "$1" group)" "$(field "$1" articles)" \
+    keys=uniform
+    [ "$(field "$1" window)" = 0 ] || keys="news order"
+    store_rows="$store_rows$(printf '| %s | %s | %s | %s | %s | **%s** | %s | %s | %s | %s B | %s MB |' \
+        "$(field "$1" backend)" "$keys" "$(field "$1" group)" "$(field "$1" articles)" \
         "$(field "$1" mentions)" "$(field "$1" mentions_per_s)" "$(field "$1" articles_per_s)" \
         "$(field "$1" replay_events_per_s)" "$(field "$1" query_events_per_s)" \
         "$(field "$1" event_bytes)" "$(field "$1" peak_rss_mb)")
 "
 }
-for g in 1 64; do
-    line=$("$sbin" --articles 10000 --mentions 10 --group "$g")
+for spec in "1 0" "64 0" "64 2000" "256 2000"; do
+    g=${spec% *}
+    w=${spec#* }
+    if [ "$w" = 0 ]; then
+        line=$("$sbin" --articles 10000 --mentions 10 --group "$g")
+    else
+        line=$("$sbin" --articles 10000 --mentions 10 --group "$g" --window "$w")
+    fi
     echo "$line"
     row "$line"
 done
@@ -85,8 +96,8 @@ fi
 {
     echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
     echo
-    echo "| backend | articles per transaction | articles | mentions | mentions/s stored | articles/s | replay events/s | query events/s | event size | peak RSS |"
-    echo "|---|---|---|---|---|---|---|---|---|---|"
+    echo "| backend | event keys | articles per transaction | articles | mentions | mentions/s stored | articles/s | replay events/s | query events/s | event size | peak RSS |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     printf '%s' "$store_rows"
 } >"$tmp.store"
 cat "$tmp.store"
