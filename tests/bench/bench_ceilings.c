@@ -136,7 +136,10 @@ static void s_sqlite(bool random_keys)
     snprintf(path, sizeof path, "/tmp/parley-ceil-%ld.db", (long)getpid());
     unlink(path);
     sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK)
+    /* The store's settings: no allocation statistics, no connection mutex. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK)
         exit(1);
     sqlite3_exec(db,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"
