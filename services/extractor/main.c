@@ -10,7 +10,7 @@ static const struct pl_cfg_key keys[] = {
      "tcp://localhost:5555", "the fetcher's work endpoint", pl_cfg_check_endpoint},
     {"ingest.connect", PL_CFG_STRING, offsetof(struct extractor_config, ingest_connect), 1, 1024, 0,
      0, "tcp://localhost:5556", "the store's ingest endpoint", pl_cfg_check_endpoint},
-    {"work.credit", PL_CFG_INT, offsetof(struct extractor_config, credit), 1, 64, 0, 0, "32",
+    {"work.credit", PL_CFG_INT, offsetof(struct extractor_config, credit), 1, 64, 0, 0, "64",
      "articles taken at once (each one in flight is redelivered if this extractor dies)", NULL},
     {"work.ready_ms", PL_CFG_INT, offsetof(struct extractor_config, ready_ms), 100, 60000, 0, 0,
      "1000",

@@ -15,7 +15,7 @@
 #define QUERY_PAGE 1024u
 /* Group commit: at most this many EVENTS batches, or this many bytes of them, share one
  * transaction (and one fsync). A group holds what arrived while the last one was being
- * stored, so it grows only with a backlog - at most the extractors' credit in all (32 each
+ * stored, so it grows only with a backlog - at most the extractors' credit in all (64 each
  * by default). Bigger groups write each hot page once for more mentions: bench_store,
  * 10,000 articles, group 64 -> 256: +10-15% mentions/s. */
 #define GROUP_MAX       256

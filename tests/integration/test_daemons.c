@@ -715,7 +715,7 @@ static void test_pipeline_extractor_ready_reaches_fetcher_and_all_stop_cleanly(v
     /* The extractor's READY crossed the work socket, with its window (the default). */
     assert_logs(fetcher, "extractor ready", READY_TIMEOUT_MS);
     proc_line(fetcher, "extractor ready", line, sizeof line);
-    assert_contains("the fetcher's READY line", line, " credit=32");
+    assert_contains("the fetcher's READY line", line, " credit=64");
 
     proc_signal(extractor, SIGTERM);
     proc_signal(fetcher, SIGTERM);
