@@ -26,6 +26,7 @@ struct store_db {
     size_t n_dirty, cap_dirty;
     uint64_t cache_hits, cache_misses;
     char *fail_article; /* tests: see store_db_fail_article */
+    bool fail_in_db;    /* ... with a statement the database refuses */
 };
 
 static void s_seterr(char *err, size_t errlen, const char *fmt, ...) PL_PRINTF(3, 4);
@@ -82,10 +83,11 @@ void store_db_close(struct store_db **db)
     *db = NULL;
 }
 
-void store_db_fail_article(struct store_db *db, const char *article_id)
+void store_db_fail_article(struct store_db *db, const char *article_id, bool in_database)
 {
     free(db->fail_article);
     db->fail_article = article_id ? pl_xstrdup(article_id) : NULL;
+    db->fail_in_db = in_database;
 }
 
 uint64_t store_db_head(const struct store_db *db)
@@ -528,8 +530,12 @@ static void s_one(struct store_db *db, const struct pl_events *ev, const char *n
     if (s_merge_batch(db, ev, now, head, res, &w, scratch) != 0)
         goto fail_sp;
     if (db->fail_article && strcmp(db->fail_article, ev->id) == 0) {
-        snprintf(res->error, sizeof res->error, "failure injected for article %s", ev->id);
-        goto fail_sp;
+        if (!db->fail_in_db) {
+            snprintf(res->error, sizeof res->error, "failure injected for article %s", ev->id);
+            goto fail_sp;
+        }
+        if (o->fail_statement(db->h) != 0)
+            goto fail_sp;
     }
     if (o->batch_put(db->h, ev->id, ev->xv, res->first_seq, res->count, res->new_mentions, now) !=
             0 ||

@@ -99,9 +99,11 @@ int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *
                    store_event_fn fn, void *arg, char *err, size_t errlen) PL_WUR;
 
 /* Tests: the batch of this article (NULL: none) fails once its mentions and events are
- * written, as a database error there would, so that the rollback of one batch of a group
- * can be checked. */
-void store_db_fail_article(struct store_db *db, const char *article_id);
+ * written, so that the rollback of one batch of a group can be checked: here, before the
+ * batch is recorded, or (in_database) through a statement the database itself refuses -
+ * on PostgreSQL among the batch's queued statements, so that the error comes back in the
+ * pipeline's results. */
+void store_db_fail_article(struct store_db *db, const char *article_id, bool in_database);
 
 /* The live-stream topic of an event: "ev.<root>.<source country>.<target country>." with "-"
  * for an absent target or country, e.g. "ev.04.ARM.AZE.". The trailing dot lets a subscriber

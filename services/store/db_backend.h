@@ -42,6 +42,10 @@ struct store_db_ops {
     int (*savepoint)(void *h);
     int (*release)(void *h);
     int (*rollback_to)(void *h);
+    /* Tests only: a statement of the open batch that the database refuses, as a constraint
+     * or I/O error would - at once (SQLite) or when the batch's queued statements are read
+     * (PostgreSQL, in pipeline mode). */
+    int (*fail_statement)(void *h);
     /* Highest seq in the log. */
     int (*head)(void *h, uint64_t *head);
     /* 1 and the stored answer when (article, xv) was stored before, 0 when not. */

@@ -648,6 +648,11 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
     return 0;
 }
 
+static int s_fail_statement(void *h)
+{
+    return s_queue(h, "failing statement", NULL, "SELECT 1/0", 0, NULL, 0); /* division by zero */
+}
+
 static const struct store_db_ops s_ops = {
     .name = "postgres",
     .close = s_close,
@@ -658,6 +663,7 @@ static const struct store_db_ops s_ops = {
     .savepoint = s_savepoint,
     .release = s_release,
     .rollback_to = s_rollback_to,
+    .fail_statement = s_fail_statement,
     .head = s_head,
     .batch_get = s_batch_get,
     .batch_put = s_batch_put,

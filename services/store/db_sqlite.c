@@ -371,6 +371,12 @@ out:
     return rc;
 }
 
+static int s_fail_statement(void *h)
+{
+    return s_exec(h, "INSERT INTO batches (article_id, xv, first_seq, count, mentions, stored_at)"
+                     " VALUES (NULL, '', 0, 0, 0, '')"); /* NOT NULL constraint failed */
+}
+
 static const struct store_db_ops s_ops = {
     .name = "sqlite",
     .close = s_close,
@@ -381,6 +387,7 @@ static const struct store_db_ops s_ops = {
     .savepoint = s_savepoint,
     .release = s_release,
     .rollback_to = s_rollback_to,
+    .fail_statement = s_fail_statement,
     .head = s_head,
     .batch_get = s_batch_get,
     .batch_put = s_batch_put,

@@ -302,9 +302,8 @@ static uint32_t current_articles(struct store_db *db, uint64_t *seq)
 /* A batch of a group fails after it merged into an event the group's other batches also
  * change: it alone is rolled back (its seq given back), and neither the database nor the
  * store's cache of current events keeps anything of it, also after a reopen. */
-static void test_failed_batch_in_group(void **state)
+static void s_failed_batch_in_group(struct fx *f, bool in_db)
 {
-    struct fx *f = *state;
     struct batch b[6];
     const char *arts[6] = {"0000000000000000000000000000c001", "0000000000000000000000000000c002",
                            "0000000000000000000000000000c003", "0000000000000000000000000000c004",
@@ -314,11 +313,15 @@ static void test_failed_batch_in_group(void **state)
     const struct pl_events *evs[3] = {&b[0].ev, &b[1].ev, &b[2].ev};
     struct store_ingest_result res[3];
     char err[512] = "";
-    store_db_fail_article(f->db, arts[1]);
+    store_db_fail_article(f->db, arts[1], in_db);
     assert_int_equal(store_db_ingest_group(f->db, evs, 3, NOW1, res, err, sizeof err), 0);
     assert_false(res[0].failed);
     assert_true(res[1].failed);
-    assert_non_null(strstr(res[1].error, "injected"));
+    if (in_db) /* the database's own error, whichever it is */
+        assert_true(strstr(res[1].error, "NOT NULL constraint failed") ||
+                    strstr(res[1].error, "division by zero"));
+    else
+        assert_non_null(strstr(res[1].error, "failure injected"));
     assert_false(res[2].failed);
     assert_int_equal(res[0].first_seq, 1);
     assert_int_equal(res[2].first_seq, 2); /* the failed batch's seq was given back */
@@ -330,7 +333,7 @@ static void test_failed_batch_in_group(void **state)
     assert_int_equal(store_db_head(f->db), 2);
 
     /* The failed article, sent again, merges as the third report. */
-    store_db_fail_article(f->db, NULL);
+    store_db_fail_article(f->db, NULL, false);
     struct store_ingest_result r;
     ingest_ok(f->db, &b[1], NOW2, &r);
     assert_int_equal(r.first_seq, 3);
@@ -338,10 +341,10 @@ static void test_failed_batch_in_group(void **state)
     assert_int_equal(current_articles(f->db, &seq), 3);
 
     /* A failure alone in its group, then a whole group after it. */
-    store_db_fail_article(f->db, arts[3]);
+    store_db_fail_article(f->db, arts[3], in_db);
     assert_int_equal(store_db_ingest(f->db, &b[3].ev, NOW2, &r, err, sizeof err), -1);
     assert_int_equal(current_articles(f->db, &seq), 3);
-    store_db_fail_article(f->db, NULL);
+    store_db_fail_article(f->db, NULL, false);
     const struct pl_events *more[2] = {&b[3].ev, &b[4].ev};
     assert_int_equal(store_db_ingest_group(f->db, more, 2, NOW2, res, err, sizeof err), 0);
     assert_int_equal(res[0].first_seq, 4);
@@ -367,6 +370,18 @@ static void test_failed_batch_in_group(void **state)
     got_release(&g);
     for (int i = 0; i < 6; i++)
         batch_release(&b[i]);
+}
+
+static void test_failed_batch_in_group(void **state)
+{
+    s_failed_batch_in_group(*state, false);
+}
+
+/* The same, the failure coming from the database: a statement it refuses inside the batch
+ * (on PostgreSQL queued with the batch's others, its error read back from the pipeline). */
+static void test_failed_statement_in_group(void **state)
+{
+    s_failed_batch_in_group(*state, true);
 }
 
 /* The same batch again: the first answer, nothing new; a reopened database agrees. */
@@ -872,6 +887,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_merge_across_articles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_batch_in_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_statement_in_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_mentions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_batch, setup, teardown),
