@@ -384,6 +384,75 @@ static void test_failed_statement_in_group(void **state)
     s_failed_batch_in_group(*state, true);
 }
 
+/* The head version of the one current event: its seq and its encoded size. */
+static int s_head_size(uint64_t seq, const void *body, size_t len, void *arg)
+{
+    (void)seq;
+    (void)body;
+    *(size_t *)arg = len;
+    return 0;
+}
+
+/* An event reported by more articles than its version can list grows past the size the
+ * cache of current events keeps (4 KB encoded): every report still merges into the latest
+ * version, whether the one before came from the cache or from the database, in a group or
+ * alone, and the counts go on past the 64 sentences and articles a version carries. */
+static void test_event_outgrows_cache(void **state)
+{
+    struct fx *f = *state;
+    enum { N = 80, GROUP = 4 };
+    struct batch b[GROUP];
+    char art[33], sentence[200];
+    for (int i = 0; i < N; i += GROUP) {
+        const struct pl_events *evs[GROUP];
+        for (int k = 0; k < GROUP; k++) {
+            snprintf(art, sizeof art, "%032x", 0xb000 + i + k);
+            snprintf(sentence, sizeof sentence,
+                     "Report %d: the two governments said their delegations would meet again "
+                     "next week to discuss the border crossings and the release of prisoners.",
+                     i + k);
+            batch_init(&b[k], art, "x1");
+            mk(batch_add(&b[k]), art, "x1", "2024-06-01", "SRBGOV", "XKXGOV", "036", sentence, 0.6);
+            evs[k] = &b[k].ev;
+        }
+        struct store_ingest_result res[GROUP];
+        char err[512] = "";
+        /* alternately a group of four and four batches alone */
+        if ((i / GROUP) % 2 == 0) {
+            assert_int_equal(store_db_ingest_group(f->db, evs, GROUP, NOW1, res, err, sizeof err),
+                             0);
+        } else {
+            for (int k = 0; k < GROUP; k++)
+                ingest_ok(f->db, &b[k], NOW1, &res[k]);
+        }
+        for (int k = 0; k < GROUP; k++) {
+            assert_false(res[k].failed);
+            assert_int_equal(res[k].count, 1);
+            assert_int_equal(res[k].first_seq, (uint64_t)(i + k + 1));
+            store_ingest_result_release(&res[k]);
+            batch_release(&b[k]);
+        }
+        if (i + GROUP == 2 * GROUP || i + GROUP == N) {
+            /* reopened now and then: nothing cached, the database has the same */
+            store_db_close(&f->db);
+            f->db = fx_open(f);
+        }
+        struct got g = {0};
+        assert_int_equal(store_db_query(f->db, 0, NULL, 100, collect, &g, err, sizeof err), 0);
+        assert_int_equal(g.n, 1);
+        uint32_t n = (uint32_t)(i + GROUP);
+        assert_int_equal(g.ev[0].num_articles, n);
+        assert_int_equal(g.ev[0].num_mentions, n);
+        assert_int_equal(g.ev[0].n_articles, n < 64 ? n : 64);
+        assert_int_equal(g.ev[0].c.n_evidence, n < 64 ? n : 64);
+        got_release(&g);
+    }
+    size_t len = 0;
+    char err[256];
+    assert_int_equal(store_db_since(f->db, N - 1, NULL, 1, s_head_size, &len, err, sizeof err), 0);
+    assert_true(len > 4096); /* the last versions were too big to cache */
+}
+
 /* The same batch again: the first answer, nothing new; a reopened database agrees. */
 static void test_idempotent_batch(void **state)
 {
@@ -888,6 +957,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_merge_across_articles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_batch_in_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_statement_in_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_outgrows_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_mentions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_batch, setup, teardown),
