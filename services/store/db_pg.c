@@ -33,21 +33,25 @@ struct pg {
 };
 
 static const char *const s_prep[][2] = {
-    {"batch_get", "SELECT first_seq, count FROM batches WHERE article_id = $1 AND xv = $2"},
-    {"batch_put", "INSERT INTO batches (article_id, xv, first_seq, count, mentions, stored_at)"
-                  " VALUES ($1, $2, $3, $4, $5, $6)"},
+    /* Batches, mentions and (event, article) pairs are keyed by the article's number,
+     * looked up here by its id (the article_put queued before them is visible). */
+    {"batch_get", "SELECT b.first_seq, b.count FROM articles a JOIN batches b"
+                  " ON b.article_no = a.no WHERE a.id = $1 AND b.xv = $2"},
+    {"batch_put", "INSERT INTO batches (article_no, xv, first_seq, count, mentions, stored_at)"
+                  " SELECT no, $2, $3, $4, $5, $6 FROM articles WHERE id = $1"},
     {"article_put", "INSERT INTO articles (id, url, outlet, title, published, stored_at)"
                     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"},
     {"head", "SELECT COALESCE(MAX(seq), 0) FROM log"},
     /* A batch's rows as arrays (inserts only: their plans read no table in full). The new
      * mentions, then the (event, article) pairs those made new. */
     {"mentions_put",
-     "WITH m AS (INSERT INTO mentions (id, article_id, xv, event_id, body)"
-     " SELECT u.id, $2, $3, u.event_id, u.body"
-     " FROM unnest($1::text[], $4::text[], $5::bytea[]) AS u(id, event_id, body)"
-     " ON CONFLICT DO NOTHING RETURNING id, event_id),"
-     " e AS (INSERT INTO event_articles (event_id, article_id)"
-     " SELECT DISTINCT event_id, $2 FROM m ON CONFLICT DO NOTHING RETURNING event_id)"
+     "WITH a AS (SELECT no FROM articles WHERE id = $2),"
+     " m AS (INSERT INTO mentions (id, article_no, xv, event_id, body)"
+     " SELECT u.id, a.no, $3, u.event_id, u.body"
+     " FROM a, unnest($1::text[], $4::text[], $5::bytea[]) AS u(id, event_id, body)"
+     " ON CONFLICT DO NOTHING RETURNING id, article_no, event_id),"
+     " e AS (INSERT INTO event_articles (event_id, article_no)"
+     " SELECT DISTINCT event_id, article_no FROM m ON CONFLICT DO NOTHING RETURNING event_id)"
      " SELECT 'm', id FROM m UNION ALL SELECT 'e', event_id FROM e"},
     {"events_insert",
      "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code, tgt_country, cameo,"

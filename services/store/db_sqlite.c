@@ -22,6 +22,7 @@ enum {
     Q_BATCH_GET,
     Q_BATCH_PUT,
     Q_ARTICLE_PUT,
+    Q_ARTICLE_NO,
     Q_MENTION_PUT,
     Q_EVENT_GET,
     Q_EVENT_ARTICLE_PUT,
@@ -36,15 +37,17 @@ enum {
 };
 
 static const char *const s_sql[Q_COUNT_] = {
-    [Q_BATCH_GET] = "SELECT first_seq, count FROM batches WHERE article_id = ?1 AND xv = ?2",
-    [Q_BATCH_PUT] = "INSERT INTO batches (article_id, xv, first_seq, count, mentions, stored_at)"
+    [Q_BATCH_GET] = "SELECT b.first_seq, b.count FROM articles a JOIN batches b"
+                    " ON b.article_no = a.no WHERE a.id = ?1 AND b.xv = ?2",
+    [Q_BATCH_PUT] = "INSERT INTO batches (article_no, xv, first_seq, count, mentions, stored_at)"
                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_ARTICLE_PUT] = "INSERT OR IGNORE INTO articles (id, url, outlet, title, published,"
                       " stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [Q_MENTION_PUT] = "INSERT OR IGNORE INTO mentions (id, article_id, xv, event_id, body)"
+    [Q_ARTICLE_NO] = "SELECT no FROM articles WHERE id = ?1",
+    [Q_MENTION_PUT] = "INSERT OR IGNORE INTO mentions (id, article_no, xv, event_id, body)"
                       " VALUES (?1, ?2, ?3, ?4, ?5)",
     [Q_EVENT_GET] = "SELECT l.body FROM events e JOIN log l ON l.seq = e.seq WHERE e.id = ?1",
-    [Q_EVENT_ARTICLE_PUT] = "INSERT OR IGNORE INTO event_articles (event_id, article_id)"
+    [Q_EVENT_ARTICLE_PUT] = "INSERT OR IGNORE INTO event_articles (event_id, article_no)"
                             " VALUES (?1, ?2)",
     [Q_EVENT_PUT] = "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
                     " tgt_country, cameo, loc_country, num_articles, num_mentions, first_seen,"
@@ -65,6 +68,8 @@ struct sq {
     sqlite3 *db;
     sqlite3_stmt *st[Q_COUNT_];
     char err[512];
+    char art_id[64];      /* the article of the batch being stored ... */
+    sqlite3_int64 art_no; /* ... and its number (articles.no), set by article_put */
 };
 
 static const char *s_errmsg(void *h)
@@ -141,6 +146,7 @@ static int s_rollback(void *h)
         return 0;
     char keep[sizeof s->err];
     memcpy(keep, s->err, sizeof keep); /* the error that made us roll back matters more */
+    s->art_id[0] = '\0';               /* its article's row may be gone */
     int rc = s_exec(s, "ROLLBACK");
     memcpy(s->err, keep, sizeof keep);
     return rc;
@@ -163,6 +169,7 @@ static int s_rollback_to(void *h)
     struct sq *s = h;
     char keep[sizeof s->err];
     memcpy(keep, s->err, sizeof keep);
+    s->art_id[0] = '\0';
     int rc = s_exec(s, "ROLLBACK TO batch; RELEASE batch");
     memcpy(s->err, keep, sizeof keep);
     return rc;
@@ -197,12 +204,31 @@ static int s_batch_get(void *h, const char *article, const char *xv, uint64_t *f
     return rc == SQLITE_DONE ? 0 : s_fail(s, "batch lookup");
 }
 
+/* The number of an article article_put stored (the batch's own, almost always: it is
+ * remembered) or -1. */
+static sqlite3_int64 s_article_no(struct sq *s, const char *article)
+{
+    if (strcmp(article, s->art_id) == 0)
+        return s->art_no;
+    sqlite3_stmt *st = s_stmt(s, Q_ARTICLE_NO);
+    s_text(st, 1, article);
+    int rc = sqlite3_step(st);
+    sqlite3_int64 no = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    if (no < 0)
+        snprintf(s->err, sizeof s->err, "article %s is not stored", article);
+    return no;
+}
+
 static int s_batch_put(void *h, const char *article, const char *xv, uint64_t first, uint32_t count,
                        uint32_t mentions, const char *now)
 {
     struct sq *s = h;
+    sqlite3_int64 no = s_article_no(s, article);
+    if (no < 0)
+        return -1;
     sqlite3_stmt *st = s_stmt(s, Q_BATCH_PUT);
-    s_text(st, 1, article);
+    sqlite3_bind_int64(st, 1, no);
     s_text(st, 2, xv);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)first);
     sqlite3_bind_int64(st, 4, count);
@@ -221,18 +247,30 @@ static int s_article_put(void *h, const struct pl_article_ref *a, const char *no
     s_text(st, 4, a->title);
     s_text(st, 5, a->published);
     s_text(st, 6, now);
-    return s_done(s, st, "article insert");
+    s->art_id[0] = '\0';
+    if (s_done(s, st, "article insert") != 0)
+        return -1;
+    /* New or stored before, its number: looked up now, while its page is at hand. */
+    sqlite3_int64 no = s_article_no(s, a->id);
+    if (no < 0 || strlen(a->id) >= sizeof s->art_id)
+        return no < 0 ? -1 : 0;
+    snprintf(s->art_id, sizeof s->art_id, "%s", a->id);
+    s->art_no = no;
+    return 0;
 }
 
 static int s_mentions_put(void *h, const char *article, const char *xv,
                           struct store_mention_row *rows, size_t n)
 {
     struct sq *s = h;
+    sqlite3_int64 no = s_article_no(s, article);
+    if (no < 0)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         struct store_mention_row *r = &rows[i];
         sqlite3_stmt *st = s_stmt(s, Q_MENTION_PUT);
         s_text(st, 1, r->id);
-        s_text(st, 2, article);
+        sqlite3_bind_int64(st, 2, no);
         s_text(st, 3, xv);
         s_text(st, 4, r->event_id);
         sqlite3_bind_blob64(st, 5, r->body, r->len, SQLITE_STATIC);
@@ -244,7 +282,7 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
             continue;
         st = s_stmt(s, Q_EVENT_ARTICLE_PUT);
         s_text(st, 1, r->event_id);
-        s_text(st, 2, article);
+        sqlite3_bind_int64(st, 2, no);
         if (s_done(s, st, "event article insert") != 0)
             return -1;
         r->new_article = sqlite3_changes(s->db) == 1;
@@ -373,7 +411,7 @@ out:
 
 static int s_fail_statement(void *h)
 {
-    return s_exec(h, "INSERT INTO batches (article_id, xv, first_seq, count, mentions, stored_at)"
+    return s_exec(h, "INSERT INTO batches (article_no, xv, first_seq, count, mentions, stored_at)"
                      " VALUES (NULL, '', 0, 0, 0, '')"); /* NOT NULL constraint failed */
 }
 

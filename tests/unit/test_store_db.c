@@ -742,21 +742,127 @@ static void test_migration_from_v1(void **state)
     got_release(&g);
     store_db_close(&db);
     batch_release(&a2);
-    /* the migrated mention is there, under the new key */
+    /* the migrated mention is there, under the new key, its article numbered (version 1 had
+     * no row for it), and the articles stored since come after it */
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw,
                                         "SELECT count(*), (SELECT sql FROM sqlite_master WHERE"
-                                        " name = 'mentions') FROM mentions",
+                                        " name = 'mentions'), (SELECT count(*) FROM mentions m"
+                                        " JOIN articles a ON a.no = m.article_no WHERE a.id = ?1),"
+                                        " (SELECT group_concat(id, ',') FROM (SELECT id FROM"
+                                        " articles ORDER BY no)) FROM mentions",
                                         -1, &st, NULL),
                      SQLITE_OK);
+    sqlite3_bind_text(st, 1, a.ev.id, -1, SQLITE_STATIC);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 3);
-    assert_non_null(strstr((const char *)sqlite3_column_text(st, 1), "(article_id, id)"));
+    assert_non_null(strstr((const char *)sqlite3_column_text(st, 1), "(article_no, id)"));
+    assert_int_equal(sqlite3_column_int(st, 2), 2); /* the migrated mention and a2's */
+    char order[128];
+    snprintf(order, sizeof order, "%s,%s", a.ev.id, b.ev.id);
+    assert_string_equal((const char *)sqlite3_column_text(st, 3), order);
     sqlite3_finalize(st);
     sqlite3_close(raw);
     pl_buf_release(&body);
     batch_release(&a);
     batch_release(&b);
+    f->db = fx_open(f);
+}
+
+/* A database at schema version 3, as a version-3 store left it after one batch (article a,
+ * extractor x1, its event at seq 7), is migrated on open to keys by article number: the
+ * batch is still known (sent again, it gets its first answer), and the article still
+ * counts once for its event when a newer extractor codes it again. */
+static void test_migration_from_v3(void **state)
+{
+    SQLITE_ONLY();
+    struct fx *f = *state;
+    store_db_close(&f->db);
+    char dir[96], path[128], err[512] = "";
+    snprintf(dir, sizeof dir, "%s/v3", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/parley.db", dir);
+    struct batch a;
+    char eid[33];
+    struct pl_buf body;
+    old_event(&a, eid, &body);
+    if (store_sqlite_migrate_file(path, 3, err, sizeof err) != 0)
+        fail_msg("version 3: %s", err);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    static const char *const rows[] = {
+        "INSERT INTO articles (id, url, outlet, title, published, stored_at) VALUES"
+        " ('00000000000000000000000000000fff', NULL, NULL, NULL, NULL, '2022-04-30T00:00:00Z')",
+        "INSERT INTO articles (id, url, outlet, title, published, stored_at) VALUES"
+        " (?1, 'https://news.example/a', 'Example', NULL, NULL, '2022-05-01T00:00:00Z')",
+        "INSERT INTO batches (article_id, xv, first_seq, count, mentions, stored_at) VALUES"
+        " (?1, 'x1', 7, 1, 1, '2022-05-01T00:00:00Z')",
+        "INSERT INTO mentions (id, article_id, xv, event_id, body) VALUES (?2, ?1, 'x1', ?3,"
+        " x'00')",
+        "INSERT INTO event_articles (event_id, article_id) VALUES (?3, ?1)",
+        "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code, tgt_country, cameo,"
+        " num_articles, num_mentions, first_seen, last_seen) VALUES (?3, 7, '2022-05-01',"
+        " 'TURGOV', 'TUR', 'SYRREB', 'SYR', '190', 1, 1, 'x', 'x')",
+        "INSERT INTO log (seq, event_id, body) VALUES (7, ?3, ?4)",
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_prepare_v2(raw, rows[i], -1, &st, NULL), SQLITE_OK);
+        sqlite3_bind_text(st, 1, a.ev.id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, a.m[0].id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, eid, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 4, body.data, (int)body.len, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(raw);
+
+    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = dir};
+    struct store_db *db = store_db_open(&cfg, err, sizeof err);
+    if (!db)
+        fail_msg("open: %s", err);
+    struct store_ingest_result r;
+    ingest_ok(db, &a, NOW1, &r);
+    assert_true(r.replayed);
+    assert_int_equal(r.first_seq, 7);
+    assert_int_equal(r.count, 1);
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_head(db), 7);
+    struct batch a2;
+    batch_init(&a2, a.ev.id, "x2");
+    mk(batch_add(&a2), a2.ev.id, "x2", "2022-05-01", "TURGOV", "SYRREB", "190", "Raids.", 0.9);
+    ingest_ok(db, &a2, NOW2, &r);
+    assert_false(r.replayed);
+    assert_int_equal(r.first_seq, 8);
+    store_ingest_result_release(&r);
+    struct got g = {0};
+    assert_int_equal(store_db_since(db, 7, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.ev[0].num_articles, 1);
+    assert_int_equal(g.ev[0].num_mentions, 2);
+    got_release(&g);
+    store_db_close(&db);
+    /* numbered in the order they were stored; a's two mentions under its number */
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(raw,
+                                        "SELECT a.no, (SELECT count(*) FROM mentions m WHERE"
+                                        " m.article_no = a.no), (SELECT count(*) FROM batches b"
+                                        " WHERE b.article_no = a.no), a.url FROM articles a"
+                                        " WHERE a.id = ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, a.ev.id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    assert_int_equal(sqlite3_column_int(st, 1), 2);
+    assert_int_equal(sqlite3_column_int(st, 2), 2);
+    assert_string_equal((const char *)sqlite3_column_text(st, 3), "https://news.example/a");
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    pl_buf_release(&body);
+    batch_release(&a);
+    batch_release(&a2);
     f->db = fx_open(f);
 }
 
@@ -964,6 +1070,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_batch_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_migration_from_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
