@@ -291,13 +291,15 @@ for src, attempts, reason in ob.execute("SELECT src, attempts, reason FROM outbo
         errors.append(f"dead letter {src}: {attempts} attempts, reason {reason!r}")
 ids = {r[0] for r in ob.execute("SELECT id FROM outbox WHERE state = 2")}
 st = sqlite3.connect(os.path.join(tmp, "parley.db"))
-batches = Counter(r[0] for r in st.execute("SELECT article_id FROM batches"))
+batches = Counter(r[0] for r in st.execute(
+    "SELECT a.id FROM batches b JOIN articles a ON a.no = b.article_no"))
 if set(batches) != ids:
     errors.append(f"store: batches for {len(batches)} articles, outbox has {len(ids)}")
 twice = [a for a, c in batches.items() if c > 1]
 if twice:
     errors.append(f"store: {len(twice)} articles stored twice")
-stored = Counter(r[0] for r in st.execute("SELECT article_id FROM mentions"))
+stored = Counter(r[0] for r in st.execute(
+    "SELECT a.id FROM mentions m JOIN articles a ON a.no = m.article_no"))
 expected = Counter()
 with open(os.path.join(tmp, "expected.jsonl"), encoding="utf-8") as f:
     for line in f:
