@@ -169,6 +169,12 @@ for a in 1000 10000 100000; do
     case $a in 1000) r1=$(field "$line" mentions_per_s) ;; 10000) r10=$(field "$line" mentions_per_s) ;; *) r100=$(field "$line" mentions_per_s) ;; esac
 done
 grow "store ingest (SQLite, group 64), 1,000 / 10,000 / 100,000 articles of 10 mentions" "mentions/s" "$r1" "$r10" "$r100"
+for a in 1000 10000 100000; do
+    line=$("$sbin" --articles "$a" --mentions 10 --group 64 --keys $((a * 5)) --window 2000)
+    echo "growth $line"
+    case $a in 1000) r1=$(field "$line" mentions_per_s) ;; 10000) r10=$(field "$line" mentions_per_s) ;; *) r100=$(field "$line" mentions_per_s) ;; esac
+done
+grow "the same in news order (--window 2000)" "mentions/s" "$r1" "$r10" "$r100"
 for a in 500 5000 50000; do
     line=$(sh "$top/tests/bench/e2e.sh" "$build" "$a" 2 news)
     echo "growth $line"
