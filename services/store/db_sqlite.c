@@ -214,9 +214,11 @@ static sqlite3_int64 s_article_no(struct sq *s, const char *article)
     s_text(st, 1, article);
     int rc = sqlite3_step(st);
     sqlite3_int64 no = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_reset(st);
-    if (no < 0)
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        s_fail(s, "article lookup");
+    else if (no < 0)
         snprintf(s->err, sizeof s->err, "article %s is not stored", article);
+    sqlite3_reset(st);
     return no;
 }
 
