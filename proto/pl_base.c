@@ -88,6 +88,13 @@ void pl_buf_reserve(struct pl_buf *b, size_t extra)
 
 void pl_buf_append(struct pl_buf *b, const void *data, size_t len)
 {
+    /* Most appends are a few bytes into a buffer with room (the record encoder's are). */
+    if (b->data && len < b->cap - b->len) {
+        memcpy(b->data + b->len, data, len);
+        b->len += len;
+        b->data[b->len] = '\0';
+        return;
+    }
     pl_buf_reserve(b, len);
     if (len)
         memcpy(b->data + b->len, data, len);

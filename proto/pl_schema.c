@@ -325,17 +325,9 @@ enum pl_status pl_msgpack_prescan(const void *buf, size_t len)
 
 /* ---- encoding --------------------------------------------------------------------------- */
 
-/* The packer's write callback: most writes are a few bytes into a buffer with room. */
 static int s_buf_write(void *data, const char *buf, size_t len)
 {
-    struct pl_buf *b = data;
-    if (b->data && len < b->cap - b->len) {
-        memcpy(b->data + b->len, buf, len);
-        b->len += len;
-        b->data[b->len] = '\0';
-    } else {
-        pl_buf_append(b, buf, len);
-    }
+    pl_buf_append(data, buf, len);
     return 0;
 }
 
