@@ -252,12 +252,15 @@ static int s_article_put(void *h, const struct pl_article_ref *a, const char *no
     s->art_id[0] = '\0';
     if (s_done(s, st, "article insert") != 0)
         return -1;
-    /* New or stored before, its number: looked up now, while its page is at hand. */
-    sqlite3_int64 no = s_article_no(s, a->id);
-    if (no < 0 || strlen(a->id) >= sizeof s->art_id)
-        return no < 0 ? -1 : 0;
-    snprintf(s->art_id, sizeof s->art_id, "%s", a->id);
-    s->art_no = no;
+    /* Its number, for the batch's other rows: the new row's, or looked up (stored before). */
+    sqlite3_int64 no =
+        sqlite3_changes(s->db) == 1 ? sqlite3_last_insert_rowid(s->db) : s_article_no(s, a->id);
+    if (no < 0)
+        return -1;
+    if (strlen(a->id) < sizeof s->art_id) { /* ids are 32 hex digits: always */
+        snprintf(s->art_id, sizeof s->art_id, "%s", a->id);
+        s->art_no = no;
+    }
     return 0;
 }
 
