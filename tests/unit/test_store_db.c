@@ -645,6 +645,46 @@ static void old_event(struct batch *a, char eid[33], struct pl_buf *body)
     assert_int_equal(pl_event_encode(&e, body, NULL), PL_OK);
 }
 
+/* An older store's database: path created at schema version `version`, then each statement
+ * of sql (NULL ends the list) run with ?1 the article id of a, ?2 its mention's id, ?3 the
+ * event id and ?4 the event's encoded body (a statement binds the ones it names). */
+static void old_database(const char *path, int version, const struct batch *a, const char *eid,
+                         const struct pl_buf *body, const char *const *sql)
+{
+    char err[512] = "";
+    if (store_sqlite_migrate_file(path, version, err, sizeof err) != 0)
+        fail_msg("version %d: %s", version, err);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    for (; *sql; sql++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(raw, *sql, -1, &st, NULL) != SQLITE_OK)
+            fail_msg("%s: %s", *sql, sqlite3_errmsg(raw));
+        int n = sqlite3_bind_parameter_count(st);
+        if (n >= 1)
+            sqlite3_bind_text(st, 1, a->ev.id, -1, SQLITE_STATIC);
+        if (n >= 2)
+            sqlite3_bind_text(st, 2, a->m[0].id, -1, SQLITE_STATIC);
+        if (n >= 3)
+            sqlite3_bind_text(st, 3, eid, -1, SQLITE_STATIC);
+        if (n >= 4)
+            sqlite3_bind_blob(st, 4, body->data, (int)body->len, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(raw);
+}
+
+static struct store_db *open_sqlite_dir(char *dir)
+{
+    char err[512] = "";
+    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = dir};
+    struct store_db *db = store_db_open(&cfg, err, sizeof err);
+    if (!db)
+        fail_msg("open %s: %s", dir, err);
+    return db;
+}
+
 /* A database at schema version 1 (no log) is migrated on open: its events are kept and
  * become the log, its mentions and event_articles move to the version-3 keys, and ingest
  * continues after the old head. */
@@ -665,50 +705,19 @@ static void test_migration_from_v1(void **state)
     struct pl_buf body;
     old_event(&a, eid, &body);
 
+    /* the event, its mention and its article's report of it, as version 1 kept them */
+    static const char *const v1[] = {
+        "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code, tgt_country, cameo,"
+        " num_articles, num_mentions, first_seen, last_seen, body) VALUES (?3, 7, '2022-05-01',"
+        " 'TURGOV', 'TUR', 'SYRREB', 'SYR', '190', 1, 1, 'x', 'x', ?4)",
+        "INSERT INTO mentions (id, article_id, xv, event_id, body) VALUES (?2, ?1, 'x1', ?3,"
+        " x'00')",
+        "INSERT INTO event_articles (event_id, article_id) VALUES (?3, ?1)",
+        NULL,
+    };
+    old_database(path, 1, &a, eid, &body, v1);
     char err[512] = "";
-    if (store_sqlite_migrate_file(path, 1, err, sizeof err) != 0)
-        fail_msg("version 1: %s", err);
-    sqlite3 *raw;
-    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(raw,
-                                        "INSERT INTO events (id, seq, date, src_code, src_country,"
-                                        " tgt_code, tgt_country, cameo, num_articles,"
-                                        " num_mentions, first_seen, last_seen, body) VALUES"
-                                        " (?1, 7, '2022-05-01', 'TURGOV', 'TUR', 'SYRREB', 'SYR',"
-                                        " '190', 1, 1, 'x', 'x', ?2)",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, eid, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 2, body.data, (int)body.len, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-    /* its mention and its article, as version 1 kept them */
-    assert_int_equal(sqlite3_prepare_v2(raw,
-                                        "INSERT INTO mentions (id, article_id, xv, event_id, body)"
-                                        " VALUES (?1, ?2, 'x1', ?3, x'00');"
-                                        "",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, a.m[0].id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, a.ev.id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, eid, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(raw,
-                                        "INSERT INTO event_articles (event_id, article_id)"
-                                        " VALUES (?1, ?2)",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, eid, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, a.ev.id, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-    sqlite3_finalize(st);
-    sqlite3_close(raw);
-    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = dir};
-    struct store_db *db = store_db_open(&cfg, err, sizeof err);
-    if (!db)
-        fail_msg("open: %s", err);
+    struct store_db *db = open_sqlite_dir(dir);
     assert_int_equal(store_db_head(db), 7);
     struct got g = {0};
     assert_int_equal(store_db_since(db, 0, NULL, 10, collect, &g, err, sizeof err), 0);
@@ -744,6 +753,8 @@ static void test_migration_from_v1(void **state)
     batch_release(&a2);
     /* the migrated mention is there, under the new key, its article numbered (version 1 had
      * no row for it), and the articles stored since come after it */
+    sqlite3 *raw;
+    sqlite3_stmt *st;
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(raw,
                                         "SELECT count(*), (SELECT sql FROM sqlite_master WHERE"
@@ -786,11 +797,7 @@ static void test_migration_from_v3(void **state)
     char eid[33];
     struct pl_buf body;
     old_event(&a, eid, &body);
-    if (store_sqlite_migrate_file(path, 3, err, sizeof err) != 0)
-        fail_msg("version 3: %s", err);
-    sqlite3 *raw;
-    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-    static const char *const rows[] = {
+    static const char *const v3[] = {
         "INSERT INTO articles (id, url, outlet, title, published, stored_at) VALUES"
         " ('00000000000000000000000000000fff', NULL, NULL, NULL, NULL, '2022-04-30T00:00:00Z')",
         "INSERT INTO articles (id, url, outlet, title, published, stored_at) VALUES"
@@ -804,23 +811,11 @@ static void test_migration_from_v3(void **state)
         " num_articles, num_mentions, first_seen, last_seen) VALUES (?3, 7, '2022-05-01',"
         " 'TURGOV', 'TUR', 'SYRREB', 'SYR', '190', 1, 1, 'x', 'x')",
         "INSERT INTO log (seq, event_id, body) VALUES (7, ?3, ?4)",
+        NULL,
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        sqlite3_stmt *st;
-        assert_int_equal(sqlite3_prepare_v2(raw, rows[i], -1, &st, NULL), SQLITE_OK);
-        sqlite3_bind_text(st, 1, a.ev.id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, a.m[0].id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, eid, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(st, 4, body.data, (int)body.len, SQLITE_STATIC);
-        assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(raw);
+    old_database(path, 3, &a, eid, &body, v3);
 
-    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = dir};
-    struct store_db *db = store_db_open(&cfg, err, sizeof err);
-    if (!db)
-        fail_msg("open: %s", err);
+    struct store_db *db = open_sqlite_dir(dir);
     struct store_ingest_result r;
     ingest_ok(db, &a, NOW1, &r);
     assert_true(r.replayed);
@@ -843,6 +838,7 @@ static void test_migration_from_v3(void **state)
     got_release(&g);
     store_db_close(&db);
     /* numbered in the order they were stored; a's two mentions under its number */
+    sqlite3 *raw;
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(raw,
