@@ -25,6 +25,7 @@ struct store_db {
     size_t *dirty; /* slots the open transaction changed */
     size_t n_dirty, cap_dirty;
     uint64_t cache_hits, cache_misses;
+    uint64_t redone;    /* groups a deferring backend had stored again batch by batch */
     char *fail_article; /* tests: see store_db_fail_article */
     bool fail_in_db;    /* ... with a statement the database refuses */
 };
@@ -88,6 +89,11 @@ void store_db_fail_article(struct store_db *db, const char *article_id, bool in_
     free(db->fail_article);
     db->fail_article = article_id ? pl_xstrdup(article_id) : NULL;
     db->fail_in_db = in_database;
+}
+
+uint64_t store_db_redone(const struct store_db *db)
+{
+    return db->redone;
 }
 
 uint64_t store_db_head(const struct store_db *db)
@@ -246,6 +252,14 @@ static size_t s_slot_of(const struct store_db *db, const char *id)
     for (const unsigned char *p = (const unsigned char *)id; *p; p++)
         h = (h ^ *p) * 1099511628211ull;
     return (size_t)(h % db->n_slots);
+}
+
+static bool s_cache_has(const struct store_db *db, const char *id)
+{
+    if (!db->n_slots)
+        return false;
+    const struct store_slot *sl = &db->slots[s_slot_of(db, id)];
+    return sl->used && strcmp(sl->e.id, id) == 0;
 }
 
 /* Takes the cached event out (the caller owns it); false when it is not cached. */
@@ -497,19 +511,36 @@ out:
 
 /* One batch inside the open transaction, in its own savepoint: on failure it is rolled back
  * alone (head too) and res says why. */
+/* The mention of a batch that is not of its article, or NULL: such a batch is refused
+ * before anything of it is stored. */
+static const struct pl_mention *s_stray(const struct pl_events *ev)
+{
+    for (size_t i = 0; i < ev->n_mentions; i++)
+        if (strcmp(ev->mentions[i].article.id, ev->id) != 0)
+            return &ev->mentions[i];
+    return NULL;
+}
+
+/* The article row a batch stores: as its first mention names it. */
+static struct pl_article_ref s_article_of(const struct pl_events *ev)
+{
+    if (ev->n_mentions)
+        return ev->mentions[0].article;
+    return (struct pl_article_ref){.id = ev->id};
+}
+
 static void s_one(struct store_db *db, const struct pl_events *ev, const char *now, uint64_t *head,
                   struct store_ingest_result *res, struct pl_buf *scratch)
 {
     const struct store_db_ops *o = db->ops;
     memset(res, 0, sizeof *res);
-    for (size_t i = 0; i < ev->n_mentions; i++)
-        if (strcmp(ev->mentions[i].article.id, ev->id) != 0) {
-            res->failed = true;
-            s_seterr(res->error, sizeof res->error,
-                     "a mention of article %s in the batch of article %s",
-                     ev->mentions[i].article.id, ev->id);
-            return;
-        }
+    const struct pl_mention *stray = s_stray(ev);
+    if (stray) {
+        res->failed = true;
+        s_seterr(res->error, sizeof res->error,
+                 "a mention of article %s in the batch of article %s", stray->article.id, ev->id);
+        return;
+    }
     uint64_t head0 = *head;
     struct s_work w = {0};
     if (o->savepoint(db->h) != 0)
@@ -523,8 +554,8 @@ static void s_one(struct store_db *db, const struct pl_events *ev, const char *n
             goto fail_sp;
         return;
     }
-    struct pl_article_ref bare = {.id = ev->id};
-    if (o->article_put(db->h, ev->n_mentions ? &ev->mentions[0].article : &bare, now) != 0)
+    struct pl_article_ref art = s_article_of(ev);
+    if (o->article_put(db->h, &art, now) != 0)
         goto fail_sp;
     res->changes = pl_xcalloc(ev->n_mentions ? ev->n_mentions : 1, sizeof *res->changes);
     if (s_merge_batch(db, ev, now, head, res, &w, scratch) != 0)
@@ -556,15 +587,55 @@ fail:
     s_seterr(res->error, sizeof res->error, "cannot store the batch: %s", why);
 }
 
-int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
-                          const char *now, struct store_ingest_result *res, char *err,
-                          size_t errlen)
+/* Tells a backend that can (prefetch) what the group will read: the articles of the batches
+ * that will be stored, and the events their mentions touch that the cache does not hold. */
+static int s_prefetch(struct store_db *db, const struct pl_events *const *evs, size_t n,
+                      const char *now)
+{
+    struct pl_article_ref *arts = pl_xcalloc(n ? n : 1, sizeof *arts);
+    size_t n_arts = 0, n_ids = 0, cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s_stray(evs[i]))
+            continue;
+        arts[n_arts++] = s_article_of(evs[i]);
+        cap += evs[i]->n_mentions;
+    }
+    char(*ids)[33] = pl_xcalloc(cap ? cap : 1, sizeof *ids);
+    for (size_t i = 0; i < n; i++) {
+        if (s_stray(evs[i]))
+            continue;
+        for (size_t k = 0; k < evs[i]->n_mentions; k++) {
+            store_event_id(&evs[i]->mentions[k].c, ids[n_ids]);
+            if (!s_cache_has(db, ids[n_ids]))
+                n_ids++;
+        }
+    }
+    const char **idp = pl_xcalloc(n_ids ? n_ids : 1, sizeof *idp);
+    for (size_t k = 0; k < n_ids; k++)
+        idp[k] = ids[k];
+    int rc = db->ops->prefetch(db->h, arts, n_arts, idp, n_ids, now);
+    free(idp);
+    free(ids);
+    free(arts);
+    return rc;
+}
+
+/* One attempt at a group: 0 committed, -1 failed (err says why), 1 when a deferring backend
+ * asks for the group again batch by batch (deferred: nothing was stored). */
+static int s_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
+                   const char *now, struct store_ingest_result *res, bool defer, char *err,
+                   size_t errlen)
 {
     const struct store_db_ops *o = db->ops;
     memset(res, 0, n * sizeof *res);
     if (o->begin(db->h) != 0) {
         s_seterr(err, errlen, "cannot begin a transaction: %s", o->errmsg(db->h));
+        o->rollback(db->h);
         return -1;
+    }
+    if (defer && s_prefetch(db, evs, n, now) != 0) {
+        o->rollback(db->h);
+        return 1;
     }
     uint64_t head = db->head;
     struct pl_buf scratch;
@@ -572,17 +643,32 @@ int store_db_ingest_group(struct store_db *db, const struct pl_events *const *ev
     for (size_t i = 0; i < n; i++)
         s_one(db, evs[i], now, &head, &res[i], &scratch);
     pl_buf_release(&scratch);
-    if (o->commit(db->h) != 0) {
+    int rc = o->commit(db->h);
+    if (rc != 0) {
         s_seterr(err, errlen, "cannot commit: %s", o->errmsg(db->h));
         o->rollback(db->h);
         s_cache_settle(db, false);
         for (size_t i = 0; i < n; i++)
             store_ingest_result_release(&res[i]);
-        return -1;
+        return rc > 0 && defer ? 1 : -1;
     }
     db->head = head;
     s_cache_settle(db, true);
     return 0;
+}
+
+int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
+                          const char *now, struct store_ingest_result *res, char *err,
+                          size_t errlen)
+{
+    int rc = s_group(db, evs, n, now, res, db->ops->prefetch != NULL, err, errlen);
+    if (rc == 1) {
+        /* Something of the deferred group failed: stored again batch by batch, each in its
+         * savepoint, so that the failing batch is rolled back alone. */
+        db->redone++;
+        rc = s_group(db, evs, n, now, res, false, err, errlen);
+    }
+    return rc;
 }
 
 int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char *now,

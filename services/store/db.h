@@ -84,7 +84,10 @@ int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char 
 /* Group commit: stores n batches in one transaction, each in its own savepoint, so a batch
  * that fails is rolled back alone (res[i].failed, res[i].error) and the others commit. 0 when
  * the transaction committed; -1 when it could not (err says why; nothing was stored and
- * every res[i] is empty). Seqs stay gapless: a rolled-back batch gives its seqs back. */
+ * every res[i] is empty). Seqs stay gapless: a rolled-back batch gives its seqs back.
+ * PostgreSQL first stores the group as a whole (reads up front, writes at commit, a few
+ * statements for all its rows); when anything of it fails, it stores it again batch by
+ * batch, so the outcome is the same. */
 int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
                           const char *now, struct store_ingest_result *res, char *err,
                           size_t errlen) PL_WUR;
@@ -97,6 +100,10 @@ int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *
  * are asked for with the last seq seen. */
 int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t limit,
                    store_event_fn fn, void *arg, char *err, size_t errlen) PL_WUR;
+
+/* How many groups a deferring backend (PostgreSQL) had to store again batch by batch
+ * because something in them failed; see store_db_ingest_group. */
+uint64_t store_db_redone(const struct store_db *db);
 
 /* Tests: the batch of this article (NULL: none) fails once its mentions and events are
  * written, so that the rollback of one batch of a group can be checked: here, before the

@@ -35,6 +35,8 @@ struct store_db_ops {
     void (*close)(void *h);
     const char *(*errmsg)(void *h);
     int (*begin)(void *h);
+    /* 0 when committed; -1 when not (err says why); 1 (deferring backends) when a statement
+     * of the deferred group failed or a batch of it was rolled back: nothing was stored. */
     int (*commit)(void *h);
     int (*rollback)(void *h);
     /* A savepoint inside the transaction, released on success or rolled back to (and
@@ -66,6 +68,17 @@ struct store_db_ops {
     /* Makes each row's event (encoded as body) the current version and appends it to the log
      * at its seq. */
     int (*events_put)(void *h, const struct store_event_row *rows, size_t n);
+    /* Optional (NULL: the backend does not defer). Called once after begin with what the
+     * group will read: the articles of its batches (as article_put will get them) and the
+     * events their mentions touch (ids, repeats allowed) that db.c has not cached. A backend
+     * that takes it stores the articles now, answers the group's reads (batch_get,
+     * mentions_put's novelty, events_get) from what it fetched and what the group wrote,
+     * and holds every write until commit: a client-server database then takes two round
+     * trips a group instead of several a batch. Savepoints do nothing then; a batch rolled
+     * back, or a statement refused at commit, makes commit answer 1, and db.c stores the
+     * group again without prefetch, batch by batch in savepoints. -1: the same, at once. */
+    int (*prefetch)(void *h, const struct pl_article_ref *articles, size_t n_articles,
+                    const char *const *event_ids, size_t n_ids, const char *now);
     /* from_log: versions from the log (SINCE); otherwise current events (QUERY). */
     int (*read)(void *h, bool from_log, uint64_t after, const struct pl_filter *f, uint32_t max,
                 store_event_fn fn, void *arg);

@@ -4,9 +4,14 @@
  * parley_meta. One writer: the store takes a session advisory lock when it connects and
  * refuses to start when another store holds it, since seqs are assigned by the writer
  * inside its transaction. Statements are prepared once; event bodies go in and come out
- * as binary bytea. Every call blocks; parley-store is single-threaded anyway. A batch's
- * mentions go in one statement and its event versions in three sent as one pipeline, their
- * rows as arrays (see "sets of rows").
+ * as binary bytea. Every call blocks; parley-store is single-threaded anyway.
+ *
+ * A group of batches is stored deferred (see "the deferred group"): one round trip stores
+ * its articles and reads everything its batches will ask (stored batches, mention ids,
+ * (event, article) pairs, current events), the merging runs on that, and one more round
+ * trip writes all of the group's rows - a statement a table, the rows as arrays - and
+ * commits. When anything of it fails, db.c stores the group again batch by batch, each in
+ * a savepoint, its statements queued in a pipeline and read at a few syncs a batch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +23,120 @@
 #include "db_backend.h"
 #include "db_sql.h"
 
+/* The current versions of events by id (binary results). Not prepared: a plan made once,
+ * while the tables were small, scanned both tables in full for every batch (ingest fell from
+ * 1,700 to 700 mentions/s within 3,000 articles); planned each time with the ids at hand,
+ * it reads them by index. The deferred group's other lookups are not prepared either. */
+#define PG_EVENTS_GET                                                                              \
+    "SELECT e.id, l.body FROM events e JOIN log l ON l.seq = e.seq WHERE e.id = ANY ($1::text[])"
+
 /* pg_try_advisory_lock key: "parley" in ASCII. */
 #define PG_LOCK_KEY "112971114108101121"
 
 /* Statements queued in a transaction's pipeline before their results are read. */
 #define PG_QUEUE 32
+
+/* --- a map from strings (the deferred group's state) ------------------------------------ */
+
+struct s_val {
+    uint64_t a, b;
+};
+
+struct s_map {
+    char **keys; /* open addressing, NULL: free */
+    struct s_val *vals;
+    size_t cap, n; /* cap: 0 or a power of two, at most half full */
+};
+
+static size_t s_map_slot(const struct s_map *m, const char *k)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)k; *c; c++)
+        h = (h ^ *c) * 1099511628211ull;
+    size_t mask = m->cap - 1, i = (size_t)(h ^ (h >> 29)) & mask;
+    while (m->keys[i] && strcmp(m->keys[i], k) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static struct s_val *s_map_get(const struct s_map *m, const char *k)
+{
+    if (!m->cap)
+        return NULL;
+    size_t i = s_map_slot(m, k);
+    return m->keys[i] ? &m->vals[i] : NULL;
+}
+
+/* k's value, added (zero) when k was not there: *added says which. */
+static struct s_val *s_map_add(struct s_map *m, const char *k, bool *added)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        struct s_map g = {.cap = m->cap ? 2 * m->cap : 64, .n = m->n};
+        g.keys = pl_xcalloc(g.cap, sizeof *g.keys);
+        g.vals = pl_xcalloc(g.cap, sizeof *g.vals);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->keys[i]) {
+                size_t j = s_map_slot(&g, m->keys[i]);
+                g.keys[j] = m->keys[i];
+                g.vals[j] = m->vals[i];
+            }
+        free(m->keys);
+        free(m->vals);
+        *m = g;
+    }
+    size_t i = s_map_slot(m, k);
+    *added = !m->keys[i];
+    if (*added) {
+        m->keys[i] = pl_xstrdup(k);
+        m->vals[i] = (struct s_val){0, 0};
+        m->n++;
+    }
+    return &m->vals[i];
+}
+
+static void s_map_release(struct s_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->keys[i]);
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* An event the deferred group read or wrote. */
+enum { F_DATE, F_SRC, F_SRCC, F_TGT, F_TGTC, F_CAMEO, F_LOC, F_FIRST, F_LAST, F_COUNT_ };
+
+struct s_ev {
+    bool have;  /* its current version is known: body */
+    bool in_db; /* it was stored before the group */
+    bool put;   /* the group changed it: the fields are its last version's */
+    char *id;
+    struct pl_buf body;
+    uint64_t seq, num_articles, num_mentions;
+    char *f[F_COUNT_];
+};
+
+/* The arrays a deferred group writes at commit, one statement a table. */
+enum { M_NO, M_ID, M_XV, M_EVENT, M_BODY, M_COUNT_ };
+enum { P_NO, P_EVENT, P_COUNT_ };
+enum { L_SEQ, L_EVENT, L_BODY, L_COUNT_ };
+enum { B_NO, B_XV, B_FIRST, B_COUNT, B_MENTIONS, B_AT, B_COUNT_ };
+
+struct s_defer {
+    bool on;               /* the open transaction is a deferred group */
+    bool doomed;           /* a batch of it was rolled back: it is stored again */
+    bool fail;             /* tests: a statement the database refuses goes with the writes */
+    struct s_map arts;     /* article id -> a: its number, b: 1 once known */
+    struct s_map batches;  /* article id, xv -> a: first seq, b: count */
+    struct s_map mentions; /* article id, mention id: stored */
+    struct s_map pairs;    /* article id, event id: stored */
+    struct s_map events;   /* event id -> a: its index in evs */
+    struct s_ev *evs;
+    size_t n_evs, cap_evs;
+    struct pl_buf m[M_COUNT_], pr[P_COUNT_], lg[L_COUNT_], bt[B_COUNT_];
+    size_t n_m, n_pr, n_lg, n_bt;
+    struct pl_buf key;
+};
 
 struct pg {
     PGconn *c;
@@ -30,6 +144,7 @@ struct pg {
     bool piped;                 /* an ingest transaction is open, in pipeline mode */
     int queued;                 /* statements sent since the last sync */
     const char *what[PG_QUEUE]; /* what each is, for error messages */
+    struct s_defer d;
 };
 
 static const char *const s_prep[][2] = {
@@ -55,12 +170,23 @@ static const char *const s_prep[][2] = {
      " SELECT 'm', id FROM m UNION ALL SELECT 'e', event_id FROM e"},
     {"events_insert",
      "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code, tgt_country, cameo,"
-     " loc_country, num_articles, num_mentions, first_seen, last_seen) SELECT * FROM"
+     " loc_country, first_seen, last_seen, num_articles, num_mentions) SELECT * FROM"
      " unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
-     " $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[],"
-     " $13::text[])"},
+     " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
+     " $13::bigint[])"},
     {"log_insert", "INSERT INTO log (seq, event_id, body)"
                    " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])"},
+    /* A deferred group's rows, every article number known. */
+    {"articles_add", "INSERT INTO articles (id, url, outlet, title, published, stored_at)"
+                     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
+                     " $5::text[], $6::text[]) ON CONFLICT DO NOTHING"},
+    {"mentions_add", "INSERT INTO mentions (article_no, id, xv, event_id, body) SELECT * FROM"
+                     " unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bytea[])"},
+    {"pairs_add", "INSERT INTO event_articles (article_no, event_id)"
+                  " SELECT * FROM unnest($1::bigint[], $2::text[])"},
+    {"batches_add", "INSERT INTO batches (article_no, xv, first_seq, count, mentions, stored_at)"
+                    " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[],"
+                    " $5::bigint[], $6::text[])"},
 };
 
 static const char *s_errmsg(void *h)
@@ -106,11 +232,24 @@ static uint64_t s_u64(const char *s)
     return s ? strtoull(s, NULL, 10) : 0;
 }
 
+static void s_defer_reset(struct s_defer *d);
+
 static void s_close(void *h)
 {
     struct pg *p = h;
     if (!p)
         return;
+    s_defer_reset(&p->d);
+    for (int a = 0; a < M_COUNT_; a++)
+        pl_buf_release(&p->d.m[a]);
+    for (int a = 0; a < P_COUNT_; a++)
+        pl_buf_release(&p->d.pr[a]);
+    for (int a = 0; a < L_COUNT_; a++)
+        pl_buf_release(&p->d.lg[a]);
+    for (int a = 0; a < B_COUNT_; a++)
+        pl_buf_release(&p->d.bt[a]);
+    pl_buf_release(&p->d.key);
+    free(p->d.evs);
     PQfinish(p->c);
     free(p);
 }
@@ -139,11 +278,13 @@ static int s_queue(struct pg *p, const char *what, const char *name, const char 
 }
 
 /* Sends a sync and reads the result of every queued statement; the first failure goes to
- * err. With keep, the last statement's result is handed over (the caller clears it). */
+ * err. With keep (room for PG_QUEUE), statement i's result is handed over in keep[i] (the
+ * caller clears them; all NULL when anything failed). */
 static int s_sync(struct pg *p, PGresult **keep)
 {
     if (keep)
-        *keep = NULL;
+        for (int k = 0; k < PG_QUEUE; k++)
+            keep[k] = NULL;
     int n = p->queued, rc = 0, i = 0, nulls = 0;
     p->queued = 0;
     if (PQpipelineSync(p->c) != 1)
@@ -169,8 +310,8 @@ static int s_sync(struct pg *p, PGresult **keep)
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
             if (rc == 0)
                 rc = s_fail(p, what, r);
-        } else if (keep && i == n - 1 && rc == 0) {
-            *keep = r;
+        } else if (keep && i < n && rc == 0) {
+            keep[i] = r;
             r = NULL;
         }
         i++;
@@ -180,10 +321,11 @@ static int s_sync(struct pg *p, PGresult **keep)
         snprintf(p->err, sizeof p->err, "pipeline: %d results for %d statements", i, n);
         rc = -1;
     }
-    if (rc != 0 && keep && *keep) {
-        PQclear(*keep);
-        *keep = NULL;
-    }
+    if (rc != 0 && keep)
+        for (int k = 0; k < PG_QUEUE; k++) {
+            PQclear(keep[k]);
+            keep[k] = NULL;
+        }
     return rc;
 }
 
@@ -191,14 +333,17 @@ static int s_sync(struct pg *p, PGresult **keep)
 static PGresult *s_ask(struct pg *p, const char *what, const char *name, const char *sql, int n,
                        const char *const *vals, int rfmt)
 {
-    PGresult *r = NULL;
+    PGresult *all[PG_QUEUE];
     if (s_queue(p, what, name, sql, n, vals, rfmt) != 0) {
         s_sync(p, NULL);
         return NULL;
     }
-    if (s_sync(p, &r) != 0)
+    int last = p->queued - 1;
+    if (s_sync(p, all) != 0)
         return NULL;
-    return r;
+    for (int k = 0; k < last; k++)
+        PQclear(all[k]);
+    return all[last];
 }
 
 /* Leaves pipeline mode, reading whatever is still queued; keeps err as it was. */
@@ -215,27 +360,52 @@ static void s_unpipe(struct pg *p)
     memcpy(p->err, keep, sizeof keep);
 }
 
+/* The deferred group's side of each primitive (see "the deferred group"). */
+static int s_flush(struct pg *p);
+static int s_d_batch_get(struct pg *p, const char *article, const char *xv, uint64_t *first,
+                         uint32_t *count);
+static int s_d_batch_put(struct pg *p, const char *article, const char *xv, uint64_t first,
+                         uint32_t count, uint32_t mentions, const char *now);
+static int s_d_article_put(struct pg *p, const struct pl_article_ref *a);
+static int s_d_mentions_put(struct pg *p, const char *article, const char *xv,
+                            struct store_mention_row *rows, size_t n);
+static int s_d_events_get(struct pg *p, const char *const *ids, size_t n, struct pl_buf *bodies,
+                          bool *found);
+static int s_d_events_put(struct pg *p, const struct store_event_row *rows, size_t n);
+
+/* BEGIN goes with the transaction's first statements. */
 static int s_begin(void *h)
 {
     struct pg *p = h;
-    if (s_exec(p, "BEGIN") != 0)
-        return -1;
+    s_defer_reset(&p->d);
     if (PQenterPipelineMode(p->c) != 1)
         return s_fail(p, "pipeline mode", NULL);
     p->piped = true;
     p->queued = 0;
-    return 0;
+    return s_queue(p, "begin", NULL, "BEGIN", 0, NULL, 0);
 }
 
+/* A deferred group's writes go with the COMMIT; 1 when anything of the group failed. */
 static int s_commit(void *h)
 {
     struct pg *p = h;
-    if (p->piped && p->queued && s_sync(p, NULL) != 0)
-        return -1;
-    if (p->piped && PQexitPipelineMode(p->c) != 1)
+    bool deferred = p->d.on;
+    if (deferred && p->d.doomed) {
+        snprintf(p->err, sizeof p->err, "a batch of the group was rolled back");
+        return 1;
+    }
+    int rc = deferred ? s_flush(p) : 0;
+    if (rc == 0)
+        rc = s_queue(p, "commit", NULL, "COMMIT", 0, NULL, 0);
+    if (s_sync(p, NULL) != 0 && rc == 0)
+        rc = -1;
+    if (rc != 0)
+        return deferred ? 1 : -1;
+    s_defer_reset(&p->d);
+    if (PQexitPipelineMode(p->c) != 1)
         return s_fail(p, "pipeline mode", NULL);
     p->piped = false;
-    return s_exec(p, "COMMIT");
+    return 0;
 }
 
 /* Keeps the message of the error that made the caller roll back. */
@@ -251,20 +421,27 @@ static int s_keep_exec(struct pg *p, const char *sql)
 static int s_rollback(void *h)
 {
     struct pg *p = h;
+    s_defer_reset(&p->d);
     s_unpipe(p);
     if (PQtransactionStatus(p->c) == PQTRANS_IDLE)
         return 0;
     return s_keep_exec(p, "ROLLBACK");
 }
 
+/* Deferred, a batch has no savepoint: one that fails dooms the group (see s_commit). */
 static int s_savepoint(void *h)
 {
+    struct pg *p = h;
+    if (p->d.on)
+        return 0;
     return s_queue(h, "savepoint", NULL, "SAVEPOINT batch", 0, NULL, 0);
 }
 
 static int s_release(void *h)
 {
     struct pg *p = h;
+    if (p->d.on)
+        return 0;
     if (s_queue(p, "release", NULL, "RELEASE SAVEPOINT batch", 0, NULL, 0) != 0) {
         s_sync(p, NULL);
         return -1;
@@ -275,6 +452,10 @@ static int s_release(void *h)
 static int s_rollback_to(void *h)
 {
     struct pg *p = h;
+    if (p->d.on) {
+        p->d.doomed = true;
+        return 0;
+    }
     char keep[sizeof p->err];
     memcpy(keep, p->err, sizeof keep);
     if (p->queued)
@@ -300,6 +481,8 @@ static int s_head(void *h, uint64_t *head)
 static int s_batch_get(void *h, const char *article, const char *xv, uint64_t *first,
                        uint32_t *count)
 {
+    if (((struct pg *)h)->d.on)
+        return s_d_batch_get(h, article, xv, first, count);
     const char *v[] = {article, xv};
     PGresult *r = s_ask(h, "batch lookup", "batch_get", NULL, 2, v, 0);
     if (!r)
@@ -316,6 +499,8 @@ static int s_batch_get(void *h, const char *article, const char *xv, uint64_t *f
 static int s_batch_put(void *h, const char *article, const char *xv, uint64_t first, uint32_t count,
                        uint32_t mentions, const char *now)
 {
+    if (((struct pg *)h)->d.on)
+        return s_d_batch_put(h, article, xv, first, count, mentions, now);
     char f[24], c[16], m[16];
     snprintf(f, sizeof f, "%llu", (unsigned long long)first);
     snprintf(c, sizeof c, "%u", count);
@@ -326,6 +511,8 @@ static int s_batch_put(void *h, const char *article, const char *xv, uint64_t fi
 
 static int s_article_put(void *h, const struct pl_article_ref *a, const char *now)
 {
+    if (((struct pg *)h)->d.on)
+        return s_d_article_put(h, a);
     const char *v[] = {a->id, a->url, a->outlet, a->title, a->published, now};
     return s_queue(h, "article insert", "article_put", NULL, 6, v, 0);
 }
@@ -407,6 +594,8 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
                           struct store_mention_row *rows, size_t n)
 {
     struct pg *p = h;
+    if (p->d.on)
+        return s_d_mentions_put(p, article, xv, rows, n);
     struct pl_buf ids, evs, bodies;
     pl_buf_init(&ids);
     pl_buf_init(&evs);
@@ -468,24 +657,18 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
     return 0;
 }
 
-static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf *bodies,
-                        bool *found)
+/* The current versions of the events ids, from the database. */
+static int s_events_query(struct pg *p, const char *const *ids, size_t n, struct pl_buf *bodies,
+                          bool *found)
 {
-    struct pg *p = h;
     struct pl_buf arr;
     pl_buf_init(&arr);
     s_arr_open(&arr);
     for (size_t i = 0; i < n; i++)
         s_arr_text(&arr, ids[i]);
     s_arr_close(&arr);
-    /* Not prepared: a plan made once, while the tables were small, scanned both tables in
-     * full for every batch (ingest fell from 1,700 to 700 mentions/s within 3,000 articles);
-     * planned each time with the ids at hand, it reads them by index. */
     const char *v[] = {arr.data};
-    PGresult *r = s_ask(p, "event lookup", NULL,
-                        "SELECT e.id, l.body FROM events e JOIN log l ON l.seq = e.seq"
-                        " WHERE e.id = ANY ($1::text[])",
-                        1, v, 1);
+    PGresult *r = s_ask(p, "event lookup", NULL, PG_EVENTS_GET, 1, v, 1);
     pl_buf_release(&arr);
     if (!r)
         return -1;
@@ -507,77 +690,82 @@ static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf
     return 0;
 }
 
-enum {
-    A_ID,
-    A_SEQ,
-    A_DATE,
-    A_SRC,
-    A_SRCC,
-    A_TGT,
-    A_TGTC,
-    A_CAMEO,
-    A_LOC,
-    A_NA,
-    A_NM,
-    A_FIRST,
-    A_LAST,
-    A_COUNT_
-};
-
-static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
+static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf *bodies,
+                        bool *found)
 {
     struct pg *p = h;
-    /* new events (every column), changed events (the columns a merge changes), log rows */
-    struct pl_buf ins[A_COUNT_], upd[6], log[3];
-    for (int a = 0; a < A_COUNT_; a++)
+    return p->d.on ? s_d_events_get(p, ids, n, bodies, found)
+                   : s_events_query(p, ids, n, bodies, found);
+}
+
+/* An event's columns as the events table has them. */
+struct s_evrow {
+    bool insert; /* a new row; otherwise the changed columns of an existing one */
+    const char *id;
+    uint64_t seq, num_articles, num_mentions;
+    const char *f[F_COUNT_];
+};
+
+static struct s_evrow s_evrow_of(const struct pl_event *e, bool insert)
+{
+    const struct pl_coding *c = &e->c;
+    return (struct s_evrow){.insert = insert,
+                            .id = e->id,
+                            .seq = e->seq,
+                            .num_articles = e->num_articles,
+                            .num_mentions = e->num_mentions,
+                            .f = {[F_DATE] = c->date,
+                                  [F_SRC] = c->source.code,
+                                  [F_SRCC] = c->source.country,
+                                  [F_TGT] = c->has_target ? c->target.code : NULL,
+                                  [F_TGTC] = c->has_target ? c->target.country : NULL,
+                                  [F_CAMEO] = c->cameo,
+                                  [F_LOC] = c->has_location ? c->location.country : NULL,
+                                  [F_FIRST] = e->first_seen,
+                                  [F_LAST] = e->last_seen}};
+}
+
+/* Queues the insert of the new events and the update of the changed ones. An event's
+ * location, once it has one, never changes: the update keeps the stored one when the
+ * version has none. */
+static int s_queue_events(struct pg *p, const struct s_evrow *rows, size_t n)
+{
+    enum { I_ID, I_SEQ, I_NA = I_SEQ + 1 + F_COUNT_, I_NM, I_COUNT_ };
+    enum { U_ID, U_SEQ, U_NA, U_NM, U_LAST, U_LOC, U_COUNT_ };
+    struct pl_buf ins[I_COUNT_], upd[U_COUNT_];
+    for (int a = 0; a < I_COUNT_; a++)
         pl_buf_init(&ins[a]), s_arr_open(&ins[a]);
-    for (int a = 0; a < 6; a++)
+    for (int a = 0; a < U_COUNT_; a++)
         pl_buf_init(&upd[a]), s_arr_open(&upd[a]);
-    for (int a = 0; a < 3; a++)
-        pl_buf_init(&log[a]), s_arr_open(&log[a]);
     size_t n_ins = 0, n_upd = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct pl_event *e = rows[i].e;
-        const struct pl_coding *c = &e->c;
-        if (rows[i].is_new) {
+        const struct s_evrow *r = &rows[i];
+        if (r->insert) {
             n_ins++;
-            s_arr_text(&ins[A_ID], e->id);
-            s_arr_u64(&ins[A_SEQ], e->seq);
-            s_arr_text(&ins[A_DATE], c->date);
-            s_arr_text(&ins[A_SRC], c->source.code);
-            s_arr_text(&ins[A_SRCC], c->source.country);
-            s_arr_text(&ins[A_TGT], c->has_target ? c->target.code : NULL);
-            s_arr_text(&ins[A_TGTC], c->has_target ? c->target.country : NULL);
-            s_arr_text(&ins[A_CAMEO], c->cameo);
-            s_arr_text(&ins[A_LOC], c->has_location ? c->location.country : NULL);
-            s_arr_u64(&ins[A_NA], e->num_articles);
-            s_arr_u64(&ins[A_NM], e->num_mentions);
-            s_arr_text(&ins[A_FIRST], e->first_seen);
-            s_arr_text(&ins[A_LAST], e->last_seen);
+            s_arr_text(&ins[I_ID], r->id);
+            s_arr_u64(&ins[I_SEQ], r->seq);
+            for (int f = 0; f < F_COUNT_; f++)
+                s_arr_text(&ins[I_SEQ + 1 + f], r->f[f]);
+            s_arr_u64(&ins[I_NA], r->num_articles);
+            s_arr_u64(&ins[I_NM], r->num_mentions);
         } else {
             n_upd++;
-            s_arr_text(&upd[0], e->id);
-            s_arr_u64(&upd[1], e->seq);
-            s_arr_u64(&upd[2], e->num_articles);
-            s_arr_u64(&upd[3], e->num_mentions);
-            s_arr_text(&upd[4], e->last_seen);
-            s_arr_text(&upd[5], rows[i].new_location ? c->location.country : NULL);
+            s_arr_text(&upd[U_ID], r->id);
+            s_arr_u64(&upd[U_SEQ], r->seq);
+            s_arr_u64(&upd[U_NA], r->num_articles);
+            s_arr_u64(&upd[U_NM], r->num_mentions);
+            s_arr_text(&upd[U_LAST], r->f[F_LAST]);
+            s_arr_text(&upd[U_LOC], r->f[F_LOC]);
         }
-        s_arr_u64(&log[0], e->seq);
-        s_arr_text(&log[1], e->id);
-        s_arr_bytea(&log[2], rows[i].body, rows[i].len);
     }
-    const char *vi[A_COUNT_], *vu[6], *vl[3];
-    for (int a = 0; a < A_COUNT_; a++)
+    const char *vi[I_COUNT_], *vu[U_COUNT_];
+    for (int a = 0; a < I_COUNT_; a++)
         s_arr_close(&ins[a]), vi[a] = ins[a].data;
-    for (int a = 0; a < 6; a++)
+    for (int a = 0; a < U_COUNT_; a++)
         s_arr_close(&upd[a]), vu[a] = upd[a].data;
-    for (int a = 0; a < 3; a++)
-        s_arr_close(&log[a]), vl[a] = log[a].data;
-    /* Queued: their results are read with the batch record's, at the release. */
     int rc = 0;
     if (n_ins)
-        rc = s_queue(p, "event insert", "events_insert", NULL, A_COUNT_, vi, 0);
+        rc = s_queue(p, "event insert", "events_insert", NULL, I_COUNT_, vi, 0);
     /* Not prepared: a generic plan made while events is small could join it by scanning
      * it whole, as the event lookup once did. */
     if (rc == 0 && n_upd)
@@ -588,15 +776,429 @@ static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
                      " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],"
                      " $5::text[], $6::text[]) AS u(id, seq, na, nm, ls, loc)"
                      " WHERE e.id = u.id",
-                     6, vu, 0);
-    if (rc == 0 && n)
-        rc = s_queue(p, "log insert", "log_insert", NULL, 3, vl, 0);
-    for (int a = 0; a < A_COUNT_; a++)
+                     U_COUNT_, vu, 0);
+    for (int a = 0; a < I_COUNT_; a++)
         pl_buf_release(&ins[a]);
-    for (int a = 0; a < 6; a++)
+    for (int a = 0; a < U_COUNT_; a++)
         pl_buf_release(&upd[a]);
-    for (int a = 0; a < 3; a++)
+    return rc;
+}
+
+static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
+{
+    struct pg *p = h;
+    if (p->d.on)
+        return s_d_events_put(p, rows, n);
+    struct s_evrow *ev = pl_xcalloc(n ? n : 1, sizeof *ev);
+    struct pl_buf log[L_COUNT_];
+    for (int a = 0; a < L_COUNT_; a++)
+        pl_buf_init(&log[a]), s_arr_open(&log[a]);
+    for (size_t i = 0; i < n; i++) {
+        ev[i] = s_evrow_of(rows[i].e, rows[i].is_new);
+        s_arr_u64(&log[L_SEQ], rows[i].e->seq);
+        s_arr_text(&log[L_EVENT], rows[i].e->id);
+        s_arr_bytea(&log[L_BODY], rows[i].body, rows[i].len);
+    }
+    const char *vl[L_COUNT_];
+    for (int a = 0; a < L_COUNT_; a++)
+        s_arr_close(&log[a]), vl[a] = log[a].data;
+    /* Queued: their results are read with the batch record's, at the release. */
+    int rc = s_queue_events(p, ev, n);
+    if (rc == 0 && n)
+        rc = s_queue(p, "log insert", "log_insert", NULL, L_COUNT_, vl, 0);
+    for (int a = 0; a < L_COUNT_; a++)
         pl_buf_release(&log[a]);
+    free(ev);
+    return rc;
+}
+
+/* --- the deferred group ------------------------------------------------------------------
+ * What a group's batches would ask the database one by one is fetched once, at prefetch,
+ * for all of them: their articles' numbers and stored batches, the mention ids and (event,
+ * article) pairs of those articles, the current version of every event their mentions touch.
+ * The group's own writes go into the same maps as it goes, so that a later batch of the
+ * group sees an earlier one's rows, and into arrays sent at commit: mentions, pairs, events
+ * (each once, as its last version leaves it), log rows, batches. */
+
+static void s_arrs_open(struct pl_buf *a, int n)
+{
+    for (int i = 0; i < n; i++)
+        s_arr_open(&a[i]);
+}
+
+static void s_arrs_close(struct pl_buf *a, int n, const char **v)
+{
+    for (int i = 0; i < n; i++) {
+        s_arr_close(&a[i]);
+        v[i] = a[i].data;
+    }
+}
+
+static void s_defer_reset(struct s_defer *d)
+{
+    s_map_release(&d->arts);
+    s_map_release(&d->batches);
+    s_map_release(&d->mentions);
+    s_map_release(&d->pairs);
+    s_map_release(&d->events);
+    for (size_t i = 0; i < d->n_evs; i++) {
+        struct s_ev *e = &d->evs[i];
+        pl_buf_release(&e->body);
+        free(e->id);
+        for (int f = 0; f < F_COUNT_; f++)
+            free(e->f[f]);
+    }
+    d->n_evs = 0;
+    s_arrs_open(d->m, M_COUNT_);
+    s_arrs_open(d->pr, P_COUNT_);
+    s_arrs_open(d->lg, L_COUNT_);
+    s_arrs_open(d->bt, B_COUNT_);
+    d->n_m = d->n_pr = d->n_lg = d->n_bt = 0;
+    d->on = d->doomed = d->fail = false;
+}
+
+/* "x<US>y": a key of two ids. */
+static const char *s_key(struct s_defer *d, const char *x, const char *y)
+{
+    pl_buf_clear(&d->key);
+    pl_buf_puts(&d->key, x);
+    pl_buf_putc(&d->key, '\x1f');
+    pl_buf_puts(&d->key, y);
+    return d->key.data;
+}
+
+/* The entry of event id, made (nothing known) when there is none. */
+static struct s_ev *s_d_event(struct s_defer *d, const char *id)
+{
+    bool added;
+    struct s_val *v = s_map_add(&d->events, id, &added);
+    if (added) {
+        if (d->n_evs == d->cap_evs) {
+            d->cap_evs = d->cap_evs ? 2 * d->cap_evs : 256;
+            d->evs = pl_xrealloc(d->evs, d->cap_evs * sizeof *d->evs);
+        }
+        v->a = d->n_evs++;
+        struct s_ev *e = &d->evs[v->a];
+        memset(e, 0, sizeof *e);
+        e->id = pl_xstrdup(id);
+    }
+    return &d->evs[v->a];
+}
+
+static void s_d_found(struct s_ev *e, const void *body, size_t len)
+{
+    e->have = e->in_db = true;
+    pl_buf_clear(&e->body);
+    pl_buf_append(&e->body, body, len);
+}
+
+static int s_prefetch(void *h, const struct pl_article_ref *arts, size_t n_arts,
+                      const char *const *ids, size_t n_ids, const char *now)
+{
+    struct pg *p = h;
+    struct s_defer *d = &p->d;
+    d->on = true;
+    enum { R_ID, R_URL, R_OUTLET, R_TITLE, R_PUBLISHED, R_AT, R_COUNT_ };
+    struct pl_buf a[R_COUNT_], aids, eids;
+    for (int k = 0; k < R_COUNT_; k++)
+        pl_buf_init(&a[k]);
+    pl_buf_init(&aids);
+    pl_buf_init(&eids);
+    s_arrs_open(a, R_COUNT_);
+    s_arr_open(&aids);
+    s_arr_open(&eids);
+    for (size_t i = 0; i < n_arts; i++) {
+        bool added;
+        s_map_add(&d->arts, arts[i].id, &added);
+        if (!added)
+            continue;
+        s_arr_text(&a[R_ID], arts[i].id);
+        s_arr_text(&a[R_URL], arts[i].url);
+        s_arr_text(&a[R_OUTLET], arts[i].outlet);
+        s_arr_text(&a[R_TITLE], arts[i].title);
+        s_arr_text(&a[R_PUBLISHED], arts[i].published);
+        s_arr_text(&a[R_AT], now);
+        s_arr_text(&aids, arts[i].id);
+    }
+    size_t n_want = 0;
+    for (size_t i = 0; i < n_ids; i++) {
+        size_t before = d->n_evs;
+        s_d_event(d, ids[i]);
+        if (d->n_evs > before)
+            s_arr_text(&eids, ids[i]), n_want++;
+    }
+    const char *va[R_COUNT_];
+    s_arrs_close(a, R_COUNT_, va);
+    s_arr_close(&aids);
+    s_arr_close(&eids);
+    const char *vi[] = {aids.data}, *ve[] = {eids.data};
+    int first = p->queued + 2; /* BEGIN is queued before, the planner settings first */
+    /* Every statement of the group reads by index, a few rows for each of its keys: left
+     * to choose, the planner read mentions whole into a hash join while the table had no
+     * statistics yet (10 ms a group at 30,000 mentions, growing with the table). */
+    int rc = s_queue(p, "planner", NULL, "SET LOCAL enable_hashjoin = off", 0, NULL, 0);
+    if (rc == 0)
+        rc = s_queue(p, "planner", NULL, "SET LOCAL enable_mergejoin = off", 0, NULL, 0);
+    if (rc == 0)
+        rc = s_queue(p, "article insert", "articles_add", NULL, R_COUNT_, va, 0);
+    if (rc == 0)
+        rc = s_queue(p, "article lookup", NULL,
+                     "SELECT a.id, a.no, b.xv, b.first_seq, b.count FROM articles a"
+                     " LEFT JOIN batches b ON b.article_no = a.no WHERE a.id = ANY ($1::text[])",
+                     1, vi, 0);
+    if (rc == 0)
+        rc = s_queue(p, "mention lookup", NULL,
+                     "SELECT a.id, m.id FROM articles a JOIN mentions m ON m.article_no = a.no"
+                     " WHERE a.id = ANY ($1::text[])",
+                     1, vi, 0);
+    if (rc == 0)
+        rc = s_queue(p, "pair lookup", NULL,
+                     "SELECT a.id, x.event_id FROM articles a"
+                     " JOIN event_articles x ON x.article_no = a.no WHERE a.id = ANY ($1::text[])",
+                     1, vi, 0);
+    if (rc == 0 && n_want)
+        rc = s_queue(p, "event lookup", NULL, PG_EVENTS_GET, 1, ve, 1);
+    for (int k = 0; k < R_COUNT_; k++)
+        pl_buf_release(&a[k]);
+    pl_buf_release(&aids);
+    pl_buf_release(&eids);
+    PGresult *all[PG_QUEUE];
+    if (rc != 0) {
+        s_sync(p, NULL);
+        return -1;
+    }
+    if (s_sync(p, all) != 0)
+        return -1;
+    PGresult *r = all[first + 1];
+    bool added;
+    for (int k = 0; k < PQntuples(r); k++) {
+        const char *id = PQgetvalue(r, k, 0);
+        struct s_val *v = s_map_get(&d->arts, id);
+        if (v)
+            *v = (struct s_val){s_u64(PQgetvalue(r, k, 1)), 1};
+        if (!PQgetisnull(r, k, 2)) {
+            v = s_map_add(&d->batches, s_key(d, id, PQgetvalue(r, k, 2)), &added);
+            *v = (struct s_val){s_u64(PQgetvalue(r, k, 3)), s_u64(PQgetvalue(r, k, 4))};
+        }
+    }
+    r = all[first + 2];
+    for (int k = 0; k < PQntuples(r); k++)
+        s_map_add(&d->mentions, s_key(d, PQgetvalue(r, k, 0), PQgetvalue(r, k, 1)), &added);
+    r = all[first + 3];
+    for (int k = 0; k < PQntuples(r); k++)
+        s_map_add(&d->pairs, s_key(d, PQgetvalue(r, k, 0), PQgetvalue(r, k, 1)), &added);
+    r = n_want ? all[first + 4] : NULL;
+    for (int k = 0; r && k < PQntuples(r); k++) {
+        pl_buf_clear(&d->key); /* a binary text value: its bytes */
+        pl_buf_append(&d->key, PQgetvalue(r, k, 0), (size_t)PQgetlength(r, k, 0));
+        struct s_val *v = s_map_get(&d->events, d->key.data);
+        if (v)
+            s_d_found(&d->evs[v->a], PQgetvalue(r, k, 1), (size_t)PQgetlength(r, k, 1));
+    }
+    for (int k = 0; k < PG_QUEUE; k++)
+        PQclear(all[k]);
+    return 0;
+}
+
+/* The number of an article of the group. */
+static int s_d_article_no(struct pg *p, const char *article, uint64_t *no)
+{
+    struct s_val *v = s_map_get(&p->d.arts, article);
+    if (!v || !v->b) {
+        snprintf(p->err, sizeof p->err, "article %s is not stored", article);
+        return -1;
+    }
+    *no = v->a;
+    return 0;
+}
+
+static int s_d_article_put(struct pg *p, const struct pl_article_ref *a)
+{
+    uint64_t no;
+    return s_d_article_no(p, a->id, &no); /* stored at prefetch */
+}
+
+static int s_d_batch_get(struct pg *p, const char *article, const char *xv, uint64_t *first,
+                         uint32_t *count)
+{
+    struct s_val *v = s_map_get(&p->d.batches, s_key(&p->d, article, xv));
+    if (!v)
+        return 0;
+    *first = v->a;
+    *count = (uint32_t)v->b;
+    return 1;
+}
+
+static int s_d_batch_put(struct pg *p, const char *article, const char *xv, uint64_t first,
+                         uint32_t count, uint32_t mentions, const char *now)
+{
+    struct s_defer *d = &p->d;
+    uint64_t no;
+    if (s_d_article_no(p, article, &no) != 0)
+        return -1;
+    bool added;
+    *s_map_add(&d->batches, s_key(d, article, xv), &added) = (struct s_val){first, count};
+    s_arr_u64(&d->bt[B_NO], no);
+    s_arr_text(&d->bt[B_XV], xv);
+    s_arr_u64(&d->bt[B_FIRST], first);
+    s_arr_u64(&d->bt[B_COUNT], count);
+    s_arr_u64(&d->bt[B_MENTIONS], mentions);
+    s_arr_text(&d->bt[B_AT], now);
+    d->n_bt++;
+    return 0;
+}
+
+/* A mention is new when its id is neither stored nor earlier in the group; the first new
+ * mention of an event in an article makes the pair (as the immediate statement does). */
+static int s_d_mentions_put(struct pg *p, const char *article, const char *xv,
+                            struct store_mention_row *rows, size_t n)
+{
+    struct s_defer *d = &p->d;
+    uint64_t no;
+    if (s_d_article_no(p, article, &no) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        bool added;
+        s_map_add(&d->mentions, s_key(d, article, rows[i].id), &added);
+        rows[i].is_new = added;
+        rows[i].new_article = false;
+        if (!added)
+            continue;
+        s_arr_u64(&d->m[M_NO], no);
+        s_arr_text(&d->m[M_ID], rows[i].id);
+        s_arr_text(&d->m[M_XV], xv);
+        s_arr_text(&d->m[M_EVENT], rows[i].event_id);
+        s_arr_bytea(&d->m[M_BODY], rows[i].body, rows[i].len);
+        d->n_m++;
+        s_map_add(&d->pairs, s_key(d, article, rows[i].event_id), &added);
+        if (added) {
+            rows[i].new_article = true;
+            s_arr_u64(&d->pr[P_NO], no);
+            s_arr_text(&d->pr[P_EVENT], rows[i].event_id);
+            d->n_pr++;
+        }
+    }
+    return 0;
+}
+
+/* From the group's entries; an event it has none for (db.c had it cached at prefetch, and
+ * has had it pushed out since) is read from the database, which has its current version:
+ * the group would have an entry had it changed it. */
+static int s_d_events_get(struct pg *p, const char *const *ids, size_t n, struct pl_buf *bodies,
+                          bool *found)
+{
+    struct s_defer *d = &p->d;
+    const char **miss = pl_xcalloc(n ? n : 1, sizeof *miss);
+    size_t *at = pl_xcalloc(n ? n : 1, sizeof *at), n_miss = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct s_val *v = s_map_get(&d->events, ids[i]);
+        found[i] = false;
+        if (!v) {
+            at[n_miss] = i;
+            miss[n_miss++] = ids[i];
+        } else if (d->evs[v->a].have) {
+            found[i] = true;
+            pl_buf_clear(&bodies[i]);
+            pl_buf_append(&bodies[i], d->evs[v->a].body.data, d->evs[v->a].body.len);
+        }
+    }
+    int rc = 0;
+    if (n_miss) {
+        struct pl_buf *b = pl_xcalloc(n_miss, sizeof *b);
+        bool *f = pl_xcalloc(n_miss, sizeof *f);
+        rc = s_events_query(p, miss, n_miss, b, f);
+        for (size_t k = 0; k < n_miss; k++) {
+            if (rc == 0 && f[k]) {
+                found[at[k]] = true;
+                pl_buf_clear(&bodies[at[k]]);
+                pl_buf_append(&bodies[at[k]], b[k].data, b[k].len);
+                s_d_found(s_d_event(d, miss[k]), b[k].data, b[k].len);
+            }
+            pl_buf_release(&b[k]);
+        }
+        free(b);
+        free(f);
+    }
+    free(miss);
+    free(at);
+    return rc;
+}
+
+static void s_set(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = v ? pl_xstrdup(v) : NULL;
+}
+
+static int s_d_events_put(struct pg *p, const struct store_event_row *rows, size_t n)
+{
+    struct s_defer *d = &p->d;
+    for (size_t i = 0; i < n; i++) {
+        struct s_evrow r = s_evrow_of(rows[i].e, rows[i].is_new);
+        size_t before = d->n_evs;
+        struct s_ev *e = s_d_event(d, r.id);
+        if (d->n_evs > before) /* no entry: it came from db.c's cache, so it is stored */
+            e->in_db = true;
+        if (rows[i].is_new)
+            e->in_db = false;
+        e->have = e->put = true;
+        pl_buf_clear(&e->body);
+        pl_buf_append(&e->body, rows[i].body, rows[i].len);
+        e->seq = r.seq;
+        e->num_articles = r.num_articles;
+        e->num_mentions = r.num_mentions;
+        for (int f = 0; f < F_COUNT_; f++)
+            s_set(&e->f[f], r.f[f]);
+        s_arr_u64(&d->lg[L_SEQ], r.seq);
+        s_arr_text(&d->lg[L_EVENT], r.id);
+        s_arr_bytea(&d->lg[L_BODY], rows[i].body, rows[i].len);
+        d->n_lg++;
+    }
+    return 0;
+}
+
+/* Queues the group's writes, a statement a table. */
+static int s_flush(struct pg *p)
+{
+    struct s_defer *d = &p->d;
+    const char *v[M_COUNT_ + P_COUNT_ + L_COUNT_ + B_COUNT_];
+    int rc = 0;
+    if (d->n_m) {
+        s_arrs_close(d->m, M_COUNT_, v);
+        rc = s_queue(p, "mention insert", "mentions_add", NULL, M_COUNT_, v, 0);
+    }
+    if (rc == 0 && d->n_pr) {
+        s_arrs_close(d->pr, P_COUNT_, v);
+        rc = s_queue(p, "pair insert", "pairs_add", NULL, P_COUNT_, v, 0);
+    }
+    size_t n_put = 0;
+    struct s_evrow *ev = pl_xcalloc(d->n_evs ? d->n_evs : 1, sizeof *ev);
+    for (size_t i = 0; i < d->n_evs; i++) {
+        const struct s_ev *e = &d->evs[i];
+        if (!e->put)
+            continue;
+        struct s_evrow *r = &ev[n_put++];
+        *r = (struct s_evrow){.insert = !e->in_db,
+                              .id = e->id,
+                              .seq = e->seq,
+                              .num_articles = e->num_articles,
+                              .num_mentions = e->num_mentions};
+        for (int f = 0; f < F_COUNT_; f++)
+            r->f[f] = e->f[f];
+    }
+    if (rc == 0 && n_put)
+        rc = s_queue_events(p, ev, n_put);
+    free(ev);
+    if (rc == 0 && d->n_lg) {
+        s_arrs_close(d->lg, L_COUNT_, v);
+        rc = s_queue(p, "log insert", "log_insert", NULL, L_COUNT_, v, 0);
+    }
+    if (rc == 0 && d->n_bt) {
+        s_arrs_close(d->bt, B_COUNT_, v);
+        rc = s_queue(p, "batch insert", "batches_add", NULL, B_COUNT_, v, 0);
+    }
+    if (rc == 0 && d->fail)
+        rc = s_queue(p, "failing statement", NULL, "SELECT 1/0", 0, NULL, 0);
     return rc;
 }
 
@@ -654,6 +1256,11 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
 
 static int s_fail_statement(void *h)
 {
+    struct pg *p = h;
+    if (p->d.on) { /* with the group's writes, at commit */
+        p->d.fail = true;
+        return 0;
+    }
     return s_queue(h, "failing statement", NULL, "SELECT 1/0", 0, NULL, 0); /* division by zero */
 }
 
@@ -675,6 +1282,7 @@ static const struct store_db_ops s_ops = {
     .mentions_put = s_mentions_put,
     .events_get = s_events_get,
     .events_put = s_events_put,
+    .prefetch = s_prefetch,
     .read = s_read,
 };
 
