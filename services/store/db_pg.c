@@ -103,6 +103,18 @@ static void s_map_release(struct s_map *m)
     memset(m, 0, sizeof *m);
 }
 
+/* An array parameter in PostgreSQL's binary array format (as array_send writes it): a
+ * header, then each element as its length and bytes (-1: NULL), big-endian. The server
+ * reads it without parsing quotes, escapes or hex. */
+enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25 };
+
+struct s_arr {
+    struct pl_buf b;
+    uint32_t oid; /* the elements' type */
+    uint32_t n;
+    bool nulls;
+};
+
 /* An event the deferred group read or wrote. */
 enum { F_DATE, F_SRC, F_SRCC, F_TGT, F_TGTC, F_CAMEO, F_LOC, F_FIRST, F_LAST, F_COUNT_ };
 
@@ -121,6 +133,11 @@ enum { M_NO, M_ID, M_XV, M_EVENT, M_BODY, M_COUNT_ };
 enum { P_NO, P_EVENT, P_COUNT_ };
 enum { L_SEQ, L_EVENT, L_BODY, L_COUNT_ };
 enum { B_NO, B_XV, B_FIRST, B_COUNT, B_MENTIONS, B_AT, B_COUNT_ };
+static const uint32_t s_m_oids[M_COUNT_] = {OID_INT8, OID_TEXT, OID_TEXT, OID_TEXT, OID_BYTEA};
+static const uint32_t s_pr_oids[P_COUNT_] = {OID_INT8, OID_TEXT};
+static const uint32_t s_log_oids[L_COUNT_] = {OID_INT8, OID_TEXT, OID_BYTEA};
+static const uint32_t s_bt_oids[B_COUNT_] = {OID_INT8, OID_TEXT, OID_INT8,
+                                             OID_INT8, OID_INT8, OID_TEXT};
 
 struct s_defer {
     bool on;               /* the open transaction is a deferred group */
@@ -133,7 +150,7 @@ struct s_defer {
     struct s_map events;   /* event id -> a: its index in evs */
     struct s_ev *evs;
     size_t n_evs, cap_evs;
-    struct pl_buf m[M_COUNT_], pr[P_COUNT_], lg[L_COUNT_], bt[B_COUNT_];
+    struct s_arr m[M_COUNT_], pr[P_COUNT_], lg[L_COUNT_], bt[B_COUNT_];
     size_t n_m, n_pr, n_lg, n_bt;
     struct pl_buf key;
 };
@@ -241,13 +258,13 @@ static void s_close(void *h)
         return;
     s_defer_reset(&p->d);
     for (int a = 0; a < M_COUNT_; a++)
-        pl_buf_release(&p->d.m[a]);
+        pl_buf_release(&p->d.m[a].b);
     for (int a = 0; a < P_COUNT_; a++)
-        pl_buf_release(&p->d.pr[a]);
+        pl_buf_release(&p->d.pr[a].b);
     for (int a = 0; a < L_COUNT_; a++)
-        pl_buf_release(&p->d.lg[a]);
+        pl_buf_release(&p->d.lg[a].b);
     for (int a = 0; a < B_COUNT_; a++)
-        pl_buf_release(&p->d.bt[a]);
+        pl_buf_release(&p->d.bt[a].b);
     pl_buf_release(&p->d.key);
     free(p->d.evs);
     PQfinish(p->c);
@@ -261,16 +278,48 @@ static void s_close(void *h)
  * (batch lookup, mentions, event lookup) or at the end of each batch (release). A batch
  * takes four round trips instead of eight, and a failure still shows within its batch. */
 
-/* Queues a statement: prepared (name) or not (sql); text parameters; result format rfmt. */
-static int s_queue(struct pg *p, const char *what, const char *name, const char *sql, int n,
-                   const char *const *vals, int rfmt)
+/* A statement's parameters: text values, or arrays in binary (s_prm_arr). */
+#define PG_MAX_PARAMS 16
+
+struct s_prm {
+    int n;
+    const char *v[PG_MAX_PARAMS];
+    int len[PG_MAX_PARAMS];
+    int fmt[PG_MAX_PARAMS];
+};
+
+static void s_prm_text(struct s_prm *q, const char *v)
+{
+    q->v[q->n] = v;
+    q->len[q->n] = 0;
+    q->fmt[q->n++] = 0;
+}
+
+static void s_arr_close(struct s_arr *a);
+
+/* Closes the array a and makes it the next parameter. */
+static void s_prm_arr(struct s_prm *q, struct s_arr *a)
+{
+    s_arr_close(a);
+    q->v[q->n] = a->b.data;
+    q->len[q->n] = (int)a->b.len;
+    q->fmt[q->n++] = 1;
+}
+
+/* Queues a statement: prepared (name) or not (sql); parameters q (NULL: none); result
+ * format rfmt. */
+static int s_queue(struct pg *p, const char *what, const char *name, const char *sql,
+                   const struct s_prm *q, int rfmt)
 {
     if (p->queued == PG_QUEUE) {
         snprintf(p->err, sizeof p->err, "%s: too many statements queued", what);
         return -1;
     }
-    int ok = name ? PQsendQueryPrepared(p->c, name, n, vals, NULL, NULL, rfmt)
-                  : PQsendQueryParams(p->c, sql, n, NULL, vals, NULL, NULL, rfmt);
+    static const struct s_prm none;
+    if (!q)
+        q = &none;
+    int ok = name ? PQsendQueryPrepared(p->c, name, q->n, q->v, q->len, q->fmt, rfmt)
+                  : PQsendQueryParams(p->c, sql, q->n, NULL, q->v, q->len, q->fmt, rfmt);
     if (ok != 1)
         return s_fail(p, what, NULL);
     p->what[p->queued++] = what;
@@ -330,11 +379,11 @@ static int s_sync(struct pg *p, PGresult **keep)
 }
 
 /* Queues one statement and reads everything queued: its result, or NULL (err says why). */
-static PGresult *s_ask(struct pg *p, const char *what, const char *name, const char *sql, int n,
-                       const char *const *vals, int rfmt)
+static PGresult *s_ask(struct pg *p, const char *what, const char *name, const char *sql,
+                       const struct s_prm *q, int rfmt)
 {
     PGresult *all[PG_QUEUE];
-    if (s_queue(p, what, name, sql, n, vals, rfmt) != 0) {
+    if (s_queue(p, what, name, sql, q, rfmt) != 0) {
         s_sync(p, NULL);
         return NULL;
     }
@@ -382,7 +431,7 @@ static int s_begin(void *h)
         return s_fail(p, "pipeline mode", NULL);
     p->piped = true;
     p->queued = 0;
-    return s_queue(p, "begin", NULL, "BEGIN", 0, NULL, 0);
+    return s_queue(p, "begin", NULL, "BEGIN", NULL, 0);
 }
 
 /* A deferred group's writes go with the COMMIT; 1 when anything of the group failed. */
@@ -396,7 +445,7 @@ static int s_commit(void *h)
     }
     int rc = deferred ? s_flush(p) : 0;
     if (rc == 0)
-        rc = s_queue(p, "commit", NULL, "COMMIT", 0, NULL, 0);
+        rc = s_queue(p, "commit", NULL, "COMMIT", NULL, 0);
     if (s_sync(p, NULL) != 0 && rc == 0)
         rc = -1;
     if (rc != 0)
@@ -434,7 +483,7 @@ static int s_savepoint(void *h)
     struct pg *p = h;
     if (p->d.on)
         return 0;
-    return s_queue(h, "savepoint", NULL, "SAVEPOINT batch", 0, NULL, 0);
+    return s_queue(h, "savepoint", NULL, "SAVEPOINT batch", NULL, 0);
 }
 
 static int s_release(void *h)
@@ -442,7 +491,7 @@ static int s_release(void *h)
     struct pg *p = h;
     if (p->d.on)
         return 0;
-    if (s_queue(p, "release", NULL, "RELEASE SAVEPOINT batch", 0, NULL, 0) != 0) {
+    if (s_queue(p, "release", NULL, "RELEASE SAVEPOINT batch", NULL, 0) != 0) {
         s_sync(p, NULL);
         return -1;
     }
@@ -460,9 +509,9 @@ static int s_rollback_to(void *h)
     memcpy(keep, p->err, sizeof keep);
     if (p->queued)
         s_sync(p, NULL); /* what failed is known; the rest of the batch goes */
-    int rc = s_queue(p, "rollback to", NULL, "ROLLBACK TO SAVEPOINT batch", 0, NULL, 0);
+    int rc = s_queue(p, "rollback to", NULL, "ROLLBACK TO SAVEPOINT batch", NULL, 0);
     if (rc == 0)
-        rc = s_queue(p, "release", NULL, "RELEASE SAVEPOINT batch", 0, NULL, 0);
+        rc = s_queue(p, "release", NULL, "RELEASE SAVEPOINT batch", NULL, 0);
     int synced = s_sync(p, NULL);
     memcpy(p->err, keep, sizeof keep);
     return rc == 0 ? synced : rc;
@@ -483,8 +532,10 @@ static int s_batch_get(void *h, const char *article, const char *xv, uint64_t *f
 {
     if (((struct pg *)h)->d.on)
         return s_d_batch_get(h, article, xv, first, count);
-    const char *v[] = {article, xv};
-    PGresult *r = s_ask(h, "batch lookup", "batch_get", NULL, 2, v, 0);
+    struct s_prm q = {0};
+    s_prm_text(&q, article);
+    s_prm_text(&q, xv);
+    PGresult *r = s_ask(h, "batch lookup", "batch_get", NULL, &q, 0);
     if (!r)
         return -1;
     int found = PQntuples(r) > 0;
@@ -505,76 +556,93 @@ static int s_batch_put(void *h, const char *article, const char *xv, uint64_t fi
     snprintf(f, sizeof f, "%llu", (unsigned long long)first);
     snprintf(c, sizeof c, "%u", count);
     snprintf(m, sizeof m, "%u", mentions);
+    struct s_prm q = {0};
     const char *v[] = {article, xv, f, c, m, now};
-    return s_queue(h, "batch insert", "batch_put", NULL, 6, v, 0);
+    for (int i = 0; i < 6; i++)
+        s_prm_text(&q, v[i]);
+    return s_queue(h, "batch insert", "batch_put", NULL, &q, 0);
 }
 
 static int s_article_put(void *h, const struct pl_article_ref *a, const char *now)
 {
     if (((struct pg *)h)->d.on)
         return s_d_article_put(h, a);
+    struct s_prm q = {0};
     const char *v[] = {a->id, a->url, a->outlet, a->title, a->published, now};
-    return s_queue(h, "article insert", "article_put", NULL, 6, v, 0);
+    for (int i = 0; i < 6; i++)
+        s_prm_text(&q, v[i]);
+    return s_queue(h, "article insert", "article_put", NULL, &q, 0);
 }
 
 /* --- sets of rows ---------------------------------------------------------------------------
  * A batch's mentions go in one statement and its event versions in three (events inserted,
  * events updated, log rows), each taking its rows as arrays (unnest): the server runs a few
  * statements per batch instead of several per mention, and the three go as one pipeline
- * (libpq pipeline mode: one round trip). The arrays travel as text literals; every element
- * is quoted, bodies as bytea hex. */
+ * (libpq pipeline mode: one round trip). The arrays travel in binary (struct s_arr). */
 
-static void s_arr_open(struct pl_buf *b)
+static void s_be(unsigned char *to, uint64_t v, int bytes)
 {
-    pl_buf_clear(b);
-    pl_buf_putc(b, '{');
+    for (int i = 0; i < bytes; i++)
+        to[i] = (unsigned char)(v >> (8 * (bytes - 1 - i)));
 }
 
-static void s_arr_close(struct pl_buf *b)
+/* An empty array of elements of type oid; its header is written when it closes. */
+static void s_arr_open(struct s_arr *a, uint32_t oid)
 {
-    pl_buf_putc(b, '}');
+    static const char room[20];
+    pl_buf_clear(&a->b);
+    pl_buf_append(&a->b, room, sizeof room);
+    a->oid = oid;
+    a->n = 0;
+    a->nulls = false;
 }
 
-/* A text element: NULL, or the value quoted with " and \ escaped. */
-static void s_arr_text(struct pl_buf *b, const char *v)
+static void s_arr_elem(struct s_arr *a, const void *data, size_t len)
 {
-    if (b->len > 1)
-        pl_buf_putc(b, ',');
-    if (!v) {
-        pl_buf_puts(b, "NULL");
-        return;
-    }
-    pl_buf_putc(b, '"');
-    for (const char *c = v; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            pl_buf_putc(b, '\\');
-        pl_buf_putc(b, *c);
-    }
-    pl_buf_putc(b, '"');
+    unsigned char l[4];
+    s_be(l, data ? len : 0xffffffffu, 4);
+    pl_buf_append(&a->b, l, 4);
+    if (data)
+        pl_buf_append(&a->b, data, len);
+    else
+        a->nulls = true;
+    a->n++;
 }
 
-static void s_arr_u64(struct pl_buf *b, uint64_t v)
+static void s_arr_text(struct s_arr *a, const char *v)
 {
-    if (b->len > 1)
-        pl_buf_putc(b, ',');
-    pl_buf_printf(b, "%llu", (unsigned long long)v);
+    s_arr_elem(a, v, v ? strlen(v) : 0);
 }
 
-/* A bytea element in hex: "\\x0a1b..." (the backslash escaped for the array literal). */
-static void s_arr_bytea(struct pl_buf *b, const void *data, size_t len)
+static void s_arr_u64(struct s_arr *a, uint64_t v)
 {
-    static const char hex[] = "0123456789abcdef";
-    if (b->len > 1)
-        pl_buf_putc(b, ',');
-    pl_buf_puts(b, "\"\\\\x");
-    pl_buf_reserve(b, 2 * len + 2);
-    const unsigned char *d = data;
-    for (size_t i = 0; i < len; i++) {
-        b->data[b->len++] = hex[d[i] >> 4];
-        b->data[b->len++] = hex[d[i] & 15];
-    }
-    b->data[b->len] = '\0';
-    pl_buf_putc(b, '"');
+    unsigned char x[8];
+    s_be(x, v, 8);
+    s_arr_elem(a, x, 8);
+}
+
+static void s_arr_bytea(struct s_arr *a, const void *data, size_t len)
+{
+    s_arr_elem(a, data ? data : "", len);
+}
+
+/* The header: one dimension of n elements from index 1 (no elements: no dimension). */
+static void s_arr_close(struct s_arr *a)
+{
+    unsigned char *h = (unsigned char *)a->b.data;
+    s_be(h, a->n ? 1 : 0, 4);
+    s_be(h + 4, a->nulls, 4);
+    s_be(h + 8, a->oid, 4);
+    s_be(h + 12, a->n, 4);
+    s_be(h + 16, 1, 4);
+    if (!a->n)
+        a->b.len = 12;
+}
+
+static void s_arr_init(struct s_arr *a, uint32_t oid)
+{
+    pl_buf_init(&a->b);
+    s_arr_open(a, oid);
 }
 
 /* A row's id and index, to find rows by id. */
@@ -596,28 +664,27 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
     struct pg *p = h;
     if (p->d.on)
         return s_d_mentions_put(p, article, xv, rows, n);
-    struct pl_buf ids, evs, bodies;
-    pl_buf_init(&ids);
-    pl_buf_init(&evs);
-    pl_buf_init(&bodies);
-    s_arr_open(&ids);
-    s_arr_open(&evs);
-    s_arr_open(&bodies);
+    struct s_arr ids, evs, bodies;
+    s_arr_init(&ids, OID_TEXT);
+    s_arr_init(&evs, OID_TEXT);
+    s_arr_init(&bodies, OID_BYTEA);
     for (size_t i = 0; i < n; i++) {
         s_arr_text(&ids, rows[i].id);
         s_arr_text(&evs, rows[i].event_id);
         s_arr_bytea(&bodies, rows[i].body, rows[i].len);
         rows[i].is_new = rows[i].new_article = false;
     }
-    s_arr_close(&ids);
-    s_arr_close(&evs);
-    s_arr_close(&bodies);
     /* The mentions whose ids are new, then the (event, article) pairs those made new. */
-    const char *v[] = {ids.data, article, xv, evs.data, bodies.data};
-    PGresult *r = s_ask(p, "mention insert", "mentions_put", NULL, 5, v, 0);
-    pl_buf_release(&ids);
-    pl_buf_release(&evs);
-    pl_buf_release(&bodies);
+    struct s_prm q = {0};
+    s_prm_arr(&q, &ids);
+    s_prm_text(&q, article);
+    s_prm_text(&q, xv);
+    s_prm_arr(&q, &evs);
+    s_prm_arr(&q, &bodies);
+    PGresult *r = s_ask(p, "mention insert", "mentions_put", NULL, &q, 0);
+    pl_buf_release(&ids.b);
+    pl_buf_release(&evs.b);
+    pl_buf_release(&bodies.b);
     if (!r)
         return -1;
     /* A new id marks its first row (the others with the same id were duplicates of it). */
@@ -661,15 +728,14 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
 static int s_events_query(struct pg *p, const char *const *ids, size_t n, struct pl_buf *bodies,
                           bool *found)
 {
-    struct pl_buf arr;
-    pl_buf_init(&arr);
-    s_arr_open(&arr);
+    struct s_arr arr;
+    s_arr_init(&arr, OID_TEXT);
     for (size_t i = 0; i < n; i++)
         s_arr_text(&arr, ids[i]);
-    s_arr_close(&arr);
-    const char *v[] = {arr.data};
-    PGresult *r = s_ask(p, "event lookup", NULL, PG_EVENTS_GET, 1, v, 1);
-    pl_buf_release(&arr);
+    struct s_prm q = {0};
+    s_prm_arr(&q, &arr);
+    PGresult *r = s_ask(p, "event lookup", NULL, PG_EVENTS_GET, &q, 1);
+    pl_buf_release(&arr.b);
     if (!r)
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -732,11 +798,11 @@ static int s_queue_events(struct pg *p, const struct s_evrow *rows, size_t n)
 {
     enum { I_ID, I_SEQ, I_NA = I_SEQ + 1 + F_COUNT_, I_NM, I_COUNT_ };
     enum { U_ID, U_SEQ, U_NA, U_NM, U_LAST, U_LOC, U_COUNT_ };
-    struct pl_buf ins[I_COUNT_], upd[U_COUNT_];
+    struct s_arr ins[I_COUNT_], upd[U_COUNT_];
     for (int a = 0; a < I_COUNT_; a++)
-        pl_buf_init(&ins[a]), s_arr_open(&ins[a]);
+        s_arr_init(&ins[a], a == I_SEQ || a == I_NA || a == I_NM ? OID_INT8 : OID_TEXT);
     for (int a = 0; a < U_COUNT_; a++)
-        pl_buf_init(&upd[a]), s_arr_open(&upd[a]);
+        s_arr_init(&upd[a], a == U_SEQ || a == U_NA || a == U_NM ? OID_INT8 : OID_TEXT);
     size_t n_ins = 0, n_upd = 0;
     for (size_t i = 0; i < n; i++) {
         const struct s_evrow *r = &rows[i];
@@ -758,14 +824,14 @@ static int s_queue_events(struct pg *p, const struct s_evrow *rows, size_t n)
             s_arr_text(&upd[U_LOC], r->f[F_LOC]);
         }
     }
-    const char *vi[I_COUNT_], *vu[U_COUNT_];
+    struct s_prm qi = {0}, qu = {0};
     for (int a = 0; a < I_COUNT_; a++)
-        s_arr_close(&ins[a]), vi[a] = ins[a].data;
+        s_prm_arr(&qi, &ins[a]);
     for (int a = 0; a < U_COUNT_; a++)
-        s_arr_close(&upd[a]), vu[a] = upd[a].data;
+        s_prm_arr(&qu, &upd[a]);
     int rc = 0;
     if (n_ins)
-        rc = s_queue(p, "event insert", "events_insert", NULL, I_COUNT_, vi, 0);
+        rc = s_queue(p, "event insert", "events_insert", NULL, &qi, 0);
     /* Not prepared: a generic plan made while events is small could join it by scanning
      * it whole, as the event lookup once did. */
     if (rc == 0 && n_upd)
@@ -776,11 +842,11 @@ static int s_queue_events(struct pg *p, const struct s_evrow *rows, size_t n)
                      " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],"
                      " $5::text[], $6::text[]) AS u(id, seq, na, nm, ls, loc)"
                      " WHERE e.id = u.id",
-                     U_COUNT_, vu, 0);
+                     &qu, 0);
     for (int a = 0; a < I_COUNT_; a++)
-        pl_buf_release(&ins[a]);
+        pl_buf_release(&ins[a].b);
     for (int a = 0; a < U_COUNT_; a++)
-        pl_buf_release(&upd[a]);
+        pl_buf_release(&upd[a].b);
     return rc;
 }
 
@@ -790,24 +856,24 @@ static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
     if (p->d.on)
         return s_d_events_put(p, rows, n);
     struct s_evrow *ev = pl_xcalloc(n ? n : 1, sizeof *ev);
-    struct pl_buf log[L_COUNT_];
+    struct s_arr log[L_COUNT_];
     for (int a = 0; a < L_COUNT_; a++)
-        pl_buf_init(&log[a]), s_arr_open(&log[a]);
+        s_arr_init(&log[a], s_log_oids[a]);
     for (size_t i = 0; i < n; i++) {
         ev[i] = s_evrow_of(rows[i].e, rows[i].is_new);
         s_arr_u64(&log[L_SEQ], rows[i].e->seq);
         s_arr_text(&log[L_EVENT], rows[i].e->id);
         s_arr_bytea(&log[L_BODY], rows[i].body, rows[i].len);
     }
-    const char *vl[L_COUNT_];
+    struct s_prm ql = {0};
     for (int a = 0; a < L_COUNT_; a++)
-        s_arr_close(&log[a]), vl[a] = log[a].data;
+        s_prm_arr(&ql, &log[a]);
     /* Queued: their results are read with the batch record's, at the release. */
     int rc = s_queue_events(p, ev, n);
     if (rc == 0 && n)
-        rc = s_queue(p, "log insert", "log_insert", NULL, L_COUNT_, vl, 0);
+        rc = s_queue(p, "log insert", "log_insert", NULL, &ql, 0);
     for (int a = 0; a < L_COUNT_; a++)
-        pl_buf_release(&log[a]);
+        pl_buf_release(&log[a].b);
     free(ev);
     return rc;
 }
@@ -820,18 +886,18 @@ static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
  * group sees an earlier one's rows, and into arrays sent at commit: mentions, pairs, events
  * (each once, as its last version leaves it), log rows, batches. */
 
-static void s_arrs_open(struct pl_buf *a, int n)
+static void s_arrs_open(struct s_arr *a, const uint32_t *oids, int n)
 {
     for (int i = 0; i < n; i++)
-        s_arr_open(&a[i]);
+        s_arr_open(&a[i], oids[i]);
 }
 
-static void s_arrs_close(struct pl_buf *a, int n, const char **v)
+/* Closes the arrays and makes them a statement's parameters. */
+static void s_arrs_prm(struct s_arr *a, int n, struct s_prm *q)
 {
-    for (int i = 0; i < n; i++) {
-        s_arr_close(&a[i]);
-        v[i] = a[i].data;
-    }
+    q->n = 0;
+    for (int i = 0; i < n; i++)
+        s_prm_arr(q, &a[i]);
 }
 
 static void s_defer_reset(struct s_defer *d)
@@ -849,10 +915,10 @@ static void s_defer_reset(struct s_defer *d)
             free(e->f[f]);
     }
     d->n_evs = 0;
-    s_arrs_open(d->m, M_COUNT_);
-    s_arrs_open(d->pr, P_COUNT_);
-    s_arrs_open(d->lg, L_COUNT_);
-    s_arrs_open(d->bt, B_COUNT_);
+    s_arrs_open(d->m, s_m_oids, M_COUNT_);
+    s_arrs_open(d->pr, s_pr_oids, P_COUNT_);
+    s_arrs_open(d->lg, s_log_oids, L_COUNT_);
+    s_arrs_open(d->bt, s_bt_oids, B_COUNT_);
     d->n_m = d->n_pr = d->n_lg = d->n_bt = 0;
     d->on = d->doomed = d->fail = false;
 }
@@ -899,14 +965,11 @@ static int s_prefetch(void *h, const struct pl_article_ref *arts, size_t n_arts,
     struct s_defer *d = &p->d;
     d->on = true;
     enum { R_ID, R_URL, R_OUTLET, R_TITLE, R_PUBLISHED, R_AT, R_COUNT_ };
-    struct pl_buf a[R_COUNT_], aids, eids;
+    struct s_arr a[R_COUNT_], aids, eids;
     for (int k = 0; k < R_COUNT_; k++)
-        pl_buf_init(&a[k]);
-    pl_buf_init(&aids);
-    pl_buf_init(&eids);
-    s_arrs_open(a, R_COUNT_);
-    s_arr_open(&aids);
-    s_arr_open(&eids);
+        s_arr_init(&a[k], OID_TEXT);
+    s_arr_init(&aids, OID_TEXT);
+    s_arr_init(&eids, OID_TEXT);
     for (size_t i = 0; i < n_arts; i++) {
         bool added;
         s_map_add(&d->arts, arts[i].id, &added);
@@ -927,41 +990,40 @@ static int s_prefetch(void *h, const struct pl_article_ref *arts, size_t n_arts,
         if (d->n_evs > before)
             s_arr_text(&eids, ids[i]), n_want++;
     }
-    const char *va[R_COUNT_];
-    s_arrs_close(a, R_COUNT_, va);
-    s_arr_close(&aids);
-    s_arr_close(&eids);
-    const char *vi[] = {aids.data}, *ve[] = {eids.data};
+    struct s_prm qa = {0}, qi = {0}, qe = {0};
+    s_arrs_prm(a, R_COUNT_, &qa);
+    s_prm_arr(&qi, &aids);
+    s_prm_arr(&qe, &eids);
     int first = p->queued + 2; /* BEGIN is queued before, the planner settings first */
     /* Every statement of the group reads by index, a few rows for each of its keys: left
      * to choose, the planner read mentions whole into a hash join while the table had no
      * statistics yet (10 ms a group at 30,000 mentions, growing with the table). */
-    int rc = s_queue(p, "planner", NULL, "SET LOCAL enable_hashjoin = off", 0, NULL, 0);
+    int rc = s_queue(p, "planner", NULL, "SET LOCAL enable_hashjoin = off", NULL, 0);
     if (rc == 0)
-        rc = s_queue(p, "planner", NULL, "SET LOCAL enable_mergejoin = off", 0, NULL, 0);
+        rc = s_queue(p, "planner", NULL, "SET LOCAL enable_mergejoin = off", NULL, 0);
     if (rc == 0)
-        rc = s_queue(p, "article insert", "articles_add", NULL, R_COUNT_, va, 0);
+        rc = s_queue(p, "article insert", "articles_add", NULL, &qa, 0);
     if (rc == 0)
         rc = s_queue(p, "article lookup", NULL,
                      "SELECT a.id, a.no, b.xv, b.first_seq, b.count FROM articles a"
                      " LEFT JOIN batches b ON b.article_no = a.no WHERE a.id = ANY ($1::text[])",
-                     1, vi, 0);
+                     &qi, 0);
     if (rc == 0)
         rc = s_queue(p, "mention lookup", NULL,
                      "SELECT a.id, m.id FROM articles a JOIN mentions m ON m.article_no = a.no"
                      " WHERE a.id = ANY ($1::text[])",
-                     1, vi, 0);
+                     &qi, 0);
     if (rc == 0)
         rc = s_queue(p, "pair lookup", NULL,
                      "SELECT a.id, x.event_id FROM articles a"
                      " JOIN event_articles x ON x.article_no = a.no WHERE a.id = ANY ($1::text[])",
-                     1, vi, 0);
+                     &qi, 0);
     if (rc == 0 && n_want)
-        rc = s_queue(p, "event lookup", NULL, PG_EVENTS_GET, 1, ve, 1);
+        rc = s_queue(p, "event lookup", NULL, PG_EVENTS_GET, &qe, 1);
     for (int k = 0; k < R_COUNT_; k++)
-        pl_buf_release(&a[k]);
-    pl_buf_release(&aids);
-    pl_buf_release(&eids);
+        pl_buf_release(&a[k].b);
+    pl_buf_release(&aids.b);
+    pl_buf_release(&eids.b);
     PGresult *all[PG_QUEUE];
     if (rc != 0) {
         s_sync(p, NULL);
@@ -1161,15 +1223,15 @@ static int s_d_events_put(struct pg *p, const struct store_event_row *rows, size
 static int s_flush(struct pg *p)
 {
     struct s_defer *d = &p->d;
-    const char *v[M_COUNT_ + P_COUNT_ + L_COUNT_ + B_COUNT_];
+    struct s_prm v;
     int rc = 0;
     if (d->n_m) {
-        s_arrs_close(d->m, M_COUNT_, v);
-        rc = s_queue(p, "mention insert", "mentions_add", NULL, M_COUNT_, v, 0);
+        s_arrs_prm(d->m, M_COUNT_, &v);
+        rc = s_queue(p, "mention insert", "mentions_add", NULL, &v, 0);
     }
     if (rc == 0 && d->n_pr) {
-        s_arrs_close(d->pr, P_COUNT_, v);
-        rc = s_queue(p, "pair insert", "pairs_add", NULL, P_COUNT_, v, 0);
+        s_arrs_prm(d->pr, P_COUNT_, &v);
+        rc = s_queue(p, "pair insert", "pairs_add", NULL, &v, 0);
     }
     size_t n_put = 0;
     struct s_evrow *ev = pl_xcalloc(d->n_evs ? d->n_evs : 1, sizeof *ev);
@@ -1190,15 +1252,15 @@ static int s_flush(struct pg *p)
         rc = s_queue_events(p, ev, n_put);
     free(ev);
     if (rc == 0 && d->n_lg) {
-        s_arrs_close(d->lg, L_COUNT_, v);
-        rc = s_queue(p, "log insert", "log_insert", NULL, L_COUNT_, v, 0);
+        s_arrs_prm(d->lg, L_COUNT_, &v);
+        rc = s_queue(p, "log insert", "log_insert", NULL, &v, 0);
     }
     if (rc == 0 && d->n_bt) {
-        s_arrs_close(d->bt, B_COUNT_, v);
-        rc = s_queue(p, "batch insert", "batches_add", NULL, B_COUNT_, v, 0);
+        s_arrs_prm(d->bt, B_COUNT_, &v);
+        rc = s_queue(p, "batch insert", "batches_add", NULL, &v, 0);
     }
     if (rc == 0 && d->fail)
-        rc = s_queue(p, "failing statement", NULL, "SELECT 1/0", 0, NULL, 0);
+        rc = s_queue(p, "failing statement", NULL, "SELECT 1/0", NULL, 0);
     return rc;
 }
 
@@ -1261,7 +1323,7 @@ static int s_fail_statement(void *h)
         p->d.fail = true;
         return 0;
     }
-    return s_queue(h, "failing statement", NULL, "SELECT 1/0", 0, NULL, 0); /* division by zero */
+    return s_queue(h, "failing statement", NULL, "SELECT 1/0", NULL, 0); /* division by zero */
 }
 
 static const struct store_db_ops s_ops = {
