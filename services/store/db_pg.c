@@ -1281,16 +1281,23 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
     pl_buf_init(&sql);
     struct store_sql_params prm;
     bool filtered = store_filter_any(f);
+    /* The current events are the log's rows that are their event's current version (events
+     * has no index on seq: see migration 5). Unfiltered, the log is walked in order, each row
+     * checked against its event (a subquery the planner cannot turn into a join that reads
+     * events whole); filtered, the matching events are found by their indexes first. */
     if (from_log && !filtered)
-        pl_buf_puts(&sql, "SELECT e.seq, e.body FROM log e WHERE e.seq > $1");
+        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l WHERE l.seq > $1");
     else if (from_log)
         pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
                           " WHERE l.seq > $1");
+    else if (!filtered)
+        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l WHERE l.seq > $1"
+                          " AND l.seq = (SELECT e.seq FROM events e WHERE e.id = l.event_id)");
     else
-        pl_buf_puts(&sql, "SELECT e.seq, l.body FROM events e JOIN log l ON l.seq = e.seq"
-                          " WHERE e.seq > $1");
+        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
+                          " WHERE l.seq > $1 AND e.seq = l.seq");
     store_sql_filter(f, &sql, &prm, true, 2);
-    pl_buf_printf(&sql, " ORDER BY %s LIMIT %u", from_log && filtered ? "l.seq" : "e.seq", max);
+    pl_buf_printf(&sql, " ORDER BY l.seq LIMIT %u", max);
     char a[24];
     snprintf(a, sizeof a, "%llu", (unsigned long long)after);
     const char *v[1 + STORE_SQL_MAX_PARAMS];
@@ -1411,7 +1418,10 @@ void *store_pg_open(const struct store_db_config *cfg, const struct store_db_ops
         s_fail(p, "cannot connect to PostgreSQL", NULL);
         goto fail;
     }
-    if (s_exec(p, "SET client_min_messages = warning") != 0)
+    /* Every statement of the store reads or writes a few rows by key: compiling one (JIT,
+     * which the planner asks for when it guesses a large cost, as for a walk of the log that
+     * stops at its LIMIT) took longer than running it. */
+    if (s_exec(p, "SET client_min_messages = warning") != 0 || s_exec(p, "SET jit = off") != 0)
         goto fail;
     /* A store that just stopped may still hold the lock for a moment: the server ends its
      * session after the client has gone. So try for a few seconds before refusing. */

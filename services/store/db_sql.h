@@ -6,9 +6,12 @@
 #include "pl_msg.h"
 
 /* migrations[i] takes a database from schema version i to i + 1 (one or more statements
- * separated by ";\n"). Portable SQL, except for one marker a backend replaces before running
+ * separated by ";\n"). Portable SQL, except for markers a backend replaces before running
  * it: %WITHOUT_ROWID% after a table whose primary key is its only lookup (SQLite: "WITHOUT
- * ROWID", one B-tree instead of two; PostgreSQL: nothing). See store_sql_migration(). */
+ * ROWID", one B-tree instead of two; PostgreSQL: nothing); %SERIAL_PK% for a column numbered
+ * in insertion order; %HOT_ROOM% after a table updated in place (PostgreSQL: free room in
+ * each page for heap-only updates; SQLite: nothing); %SEQ_INDEX% where SQLite indexes the
+ * events by seq (PostgreSQL does not). See store_sql_migration(). */
 extern const char *const store_migrations[];
 
 /* Migration i with the markers replaced, as a heap string (free it). */

@@ -928,6 +928,14 @@ static void test_migration_from_v3(void **state)
     assert_int_equal(r.count, 1);
     store_ingest_result_release(&r);
     assert_int_equal(store_db_head(db), 7);
+    /* The current events (read from the log's rows that are their event's version, since
+     * version 5), before and after a merge into the migrated event. */
+    struct pl_filter cf = {.cameo = (char[]){"19"}};
+    struct got g = {0};
+    assert_int_equal(store_db_query(db, 0, &cf, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    assert_int_equal(g.seq[0], 7);
+    got_release(&g);
     struct batch a2;
     batch_init(&a2, a.ev.id, "x2");
     mk(batch_add(&a2), a2.ev.id, "x2", "2022-05-01", "TURGOV", "SYRREB", "190", "Raids.", 0.9);
@@ -935,12 +943,21 @@ static void test_migration_from_v3(void **state)
     assert_false(r.replayed);
     assert_int_equal(r.first_seq, 8);
     store_ingest_result_release(&r);
-    struct got g = {0};
     assert_int_equal(store_db_since(db, 7, NULL, 10, collect, &g, err, sizeof err), 0);
     assert_int_equal(g.n, 1);
     assert_int_equal(g.ev[0].num_articles, 1);
     assert_int_equal(g.ev[0].num_mentions, 2);
     got_release(&g);
+    for (int filtered = 0; filtered < 2; filtered++) {
+        assert_int_equal(
+            store_db_query(db, 0, filtered ? &cf : NULL, 10, collect, &g, err, sizeof err), 0);
+        assert_int_equal(g.n, 1); /* one event, at its new version */
+        assert_int_equal(g.seq[0], 8);
+        got_release(&g);
+        assert_int_equal(
+            store_db_query(db, 8, filtered ? &cf : NULL, 10, collect, &g, err, sizeof err), 0);
+        assert_int_equal(g.n, 0);
+    }
     store_db_close(&db);
     /* numbered in the order they were stored; a's two mentions under its number */
     sqlite3 *raw;
