@@ -88,11 +88,17 @@ for spec in "1 0" "64 0" "64 2000" "256 2000"; do
     echo "$line"
     row "$line"
 done
-# PostgreSQL: a throwaway local server (tests/pg_store.sh), skipped when none can be had.
-if line=$(sh "$top/tests/pg_store.sh" "$sbin" --articles 3000 --mentions 10 --group 64); then
-    echo "$line"
-    row "$line"
-fi
+# PostgreSQL: a throwaway local server (tests/pg_store.sh), skipped when none can be had;
+# uniform keys and news order.
+for w in 0 2000; do
+    wopt=""
+    [ "$w" = 0 ] || wopt="--window $w"
+    # shellcheck disable=SC2086 # wopt is empty or two words
+    if line=$(sh "$top/tests/pg_store.sh" "$sbin" --articles 3000 --mentions 10 --group 64 $wopt); then
+        echo "$line"
+        row "$line"
+    fi
+done
 {
     echo "Machine: $machine. Measured $(date -u +%Y-%m-%d) with \`make bench\`."
     echo
