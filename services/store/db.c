@@ -634,6 +634,7 @@ static int s_group(struct store_db *db, const struct pl_events *const *evs, size
         return -1;
     }
     if (defer && s_prefetch(db, evs, n, now) != 0) {
+        s_seterr(err, errlen, "cannot read ahead for the group: %s", o->errmsg(db->h));
         o->rollback(db->h);
         return 1;
     }

@@ -87,7 +87,8 @@ int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char 
  * every res[i] is empty). Seqs stay gapless: a rolled-back batch gives its seqs back.
  * PostgreSQL first stores the group as a whole (reads up front, writes at commit, a few
  * statements for all its rows); when anything of it fails, it stores it again batch by
- * batch, so the outcome is the same. */
+ * batch, so the outcome is the same (store_db_redone counts these; err then says what made
+ * the first attempt fail, though 0 is returned). */
 int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
                           const char *now, struct store_ingest_result *res, char *err,
                           size_t errlen) PL_WUR;

@@ -167,10 +167,13 @@ static void s_flush(struct store *self)
     const struct pl_events **evs = self->evs;
     for (size_t i = 0; i < n; i++)
         evs[i] = &self->pend[i].m.u.events;
-    char now[40], err[512];
+    char now[40], err[512] = "";
     pl_time_iso(now, sizeof now, pl_wall_ms());
     struct store_ingest_result *res = self->res;
+    uint64_t redone = store_db_redone(self->db);
     int rc = store_db_ingest_group(self->db, evs, n, now, res, err, sizeof err);
+    if (rc == 0 && store_db_redone(self->db) != redone)
+        pl_log_info("a group of %zu batches was stored again batch by batch (%s)", n, err);
     for (size_t i = 0; i < n; i++) {
         s_answer(self, &self->pend[i].fr, evs[i], &res[i], rc == 0 ? NULL : err);
         store_ingest_result_release(&res[i]);

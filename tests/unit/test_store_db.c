@@ -326,6 +326,8 @@ static void s_failed_batch_in_group(struct fx *f, bool in_db)
     /* PostgreSQL stores a group whole first; with one batch failing, it stores it again
      * batch by batch. */
     assert_int_equal(store_db_redone(f->db), g_pg ? 1 : 0);
+    if (g_pg) /* what made the whole group fail, for the store's log */
+        assert_non_null(strstr(err, in_db ? "division by zero" : "a batch of the group"));
     assert_false(res[0].failed);
     assert_true(res[1].failed);
     if (in_db) /* the database's own error, whichever it is */
