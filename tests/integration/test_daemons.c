@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <zmq.h>
 
 #include "pl_base.h"
@@ -107,6 +108,23 @@ static void write_file(const char *path, const char *fmt, ...)
     assert_int_equal(fclose(fp), 0);
 }
 
+/* PARLEY_TEST_PG (set by tests/pg_store.sh): a libpq connection string; the store's tests
+ * then run with the store on that PostgreSQL database, emptied before each test. */
+static const char *g_pg;
+
+/* The store section of a store.cfg: SQLite in the folder, or the PostgreSQL database. */
+static const char *fx_store_section(const struct fx *f)
+{
+    static char sec[1024];
+    if (g_pg)
+        snprintf(sec, sizeof sec,
+                 "store = { data_dir = \"%s\"; backend = \"postgres\"; conninfo = \"%s\"; };\n",
+                 f->dir, g_pg);
+    else
+        snprintf(sec, sizeof sec, "store = { data_dir = \"%s\"; };\n", f->dir);
+    return sec;
+}
+
 /* Writes fetcher.cfg, extractor.cfg and store.cfg with every endpoint in the folder, so the
  * three find each other. */
 static void fx_write_configs(const struct fx *f)
@@ -141,8 +159,8 @@ static void fx_write_configs(const struct fx *f)
                "ingest = { bind = \"%s\"; };\n"
                "live = { bind = \"%s\"; };\n"
                "replay = { bind = \"%s\"; };\n"
-               "store = { data_dir = \"%s\"; };\n",
-               ingest, live, replay, f->dir);
+               "%s",
+               ingest, live, replay, fx_store_section(f));
 }
 
 /* Removes the folder and the files in it (configs, and sockets a killed child left). */
@@ -473,6 +491,21 @@ static int setup(void **state)
         remove_dir(f->dir);
         free(f);
         return -1;
+    }
+    if (g_pg) { /* from nothing, as with a new folder */
+        PGconn *c = PQconnectdb(g_pg);
+        PGresult *r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA public CASCADE;"
+                                " CREATE SCHEMA public");
+        bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            fprintf(stderr, "test_daemons: PostgreSQL reset: %s", PQerrorMessage(c));
+        PQclear(r);
+        PQfinish(c);
+        if (!ok) {
+            remove_dir(f->dir);
+            free(f);
+            return -1;
+        }
     }
     *state = f;
     return 0;
@@ -1305,14 +1338,18 @@ static void test_store_stores_merges_publishes_and_replays(void **state)
     s_expect_ok(ingest, a1, 1, 1);
     pl_mention_release(&mn);
 
-    /* The CLI: a query through the running store, an export straight from its database. */
+    /* The CLI: a query through the running store, an export straight from its database
+     * (through the store too on PostgreSQL: --db reads SQLite files). */
     char arg[300];
     fx_endpoint(f, "replay", ep, sizeof ep);
     snprintf(arg, sizeof arg, "--endpoint=%s", ep);
     struct proc *cli = run_expect(f, 0, "parley", "query", arg, "--format=jsonl");
     assert_contains("parley query's output", text(&cli->obuf), "\"seq\":2,");
     assert_contains("parley query's output", text(&cli->obuf), "\"num_articles\":2");
-    snprintf(arg, sizeof arg, "--db=%s", f->dir);
+    if (g_pg)
+        snprintf(arg, sizeof arg, "--endpoint=%s", ep);
+    else
+        snprintf(arg, sizeof arg, "--db=%s", f->dir);
     cli = run_expect(f, 0, "parley", "export", "--format=csv", arg);
     assert_contains("parley export's output", text(&cli->obuf), "seq,id,date,");
     assert_contains("parley export's output", text(&cli->obuf), ",ARMGOV,ARM,");
@@ -1577,6 +1614,9 @@ static void test_store_group_commits_answer_every_batch_with_gapless_seqs(void *
     assert_contains("the store's stopped line", line, " head=600");
     long groups = field_value(line, "groups");
     assert_true(groups >= 3 && groups < N); /* at most 256 a group, and some were shared */
+    /* nothing failed, so no group was stored a second time batch by batch (PostgreSQL) */
+    if (strstr(text(&store->ebuf), "stored again"))
+        fail_msg("parley-store redid a group:\n%s", text(&store->ebuf));
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -2034,9 +2074,9 @@ static void test_store_survives_hostile_clients_on_replay_and_ingest(void **stat
     fx_path(f, "store.cfg", cfg, sizeof cfg);
     write_file(cfg,
                "ingest = { bind = \"%s\"; };\nlive = { bind = \"%s\"; };\n"
-               "replay = { bind = \"%s\"; };\nstore = { data_dir = \"%s\"; };\n"
+               "replay = { bind = \"%s\"; };\n%s"
                "zmq = { max_msg_bytes = 65536; };\n",
-               ingest, live, replay, f->dir);
+               ingest, live, replay, fx_store_section(f));
     struct proc *store = proc_start(f, "parley-store", "-c", cfg, (const char *)NULL);
     assert_logs(store, " ready", READY_TIMEOUT_MS);
 
@@ -2130,6 +2170,22 @@ int main(void)
         T(test_extractor_and_store_code_an_article_end_to_end),
         T(test_store_group_commits_answer_every_batch_with_gapless_seqs),
     };
+    /* On PostgreSQL: the tests of the store's own work (ingest, merge, publication, replay,
+     * restarts, hostile clients, group commits); the others do not touch its database. */
+    const struct CMUnitTest pg_tests[] = {
+        T(test_store_survives_hostile_clients_on_replay_and_ingest),
+        T(test_store_stores_merges_publishes_and_replays),
+        T(test_tail_survives_store_restart_and_resumes_from_state),
+        T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),
+        T(test_extractor_and_store_code_an_article_end_to_end),
+        T(test_store_group_commits_answer_every_batch_with_gapless_seqs),
+    };
 #undef T
+    g_pg = getenv("PARLEY_TEST_PG");
+    if (g_pg && *g_pg) {
+        fprintf(stderr, "test_daemons: the store on PostgreSQL (%s)\n", g_pg);
+        return cmocka_run_group_tests(pg_tests, NULL, NULL);
+    }
+    g_pg = NULL;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
