@@ -1283,8 +1283,12 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
     bool filtered = store_filter_any(f);
     /* The current events are the log's rows that are their event's current version (events
      * has no index on seq: see migration 5). Unfiltered, the log is walked in order, each row
-     * checked against its event (a subquery the planner cannot turn into a join that reads
-     * events whole); filtered, the matching events are found by their indexes first. */
+     * checked against its event, until the page is full: the planner, which cannot know how
+     * many rows are current, is kept from reading the whole rest of the log to sort it
+     * (enable_sort and enable_bitmapscan off for the statement; 0.15 s against 0.8 s a page
+     * of 4,096 over a log of 200,000). Filtered, the matching events are found by their
+     * indexes first. */
+    bool walk = !from_log && !filtered;
     if (from_log && !filtered)
         pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l WHERE l.seq > $1");
     else if (from_log)
@@ -1295,7 +1299,7 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
                           " AND l.seq = (SELECT e.seq FROM events e WHERE e.id = l.event_id)");
     else
         pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
-                          " WHERE l.seq > $1 AND e.seq = l.seq");
+                          " WHERE l.seq > $1 AND e.seq = l.seq AND e.seq > $1");
     store_sql_filter(f, &sql, &prm, true, 2);
     pl_buf_printf(&sql, " ORDER BY l.seq LIMIT %u", max);
     char a[24];
@@ -1304,8 +1308,16 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
     v[0] = a;
     for (int i = 0; i < prm.n; i++)
         v[i + 1] = prm.v[i];
+    if (walk && s_exec(p, "SET enable_sort = off; SET enable_bitmapscan = off") != 0) {
+        pl_buf_release(&sql);
+        return -1;
+    }
     PGresult *r = PQexecParams(p->c, sql.data, 1 + prm.n, NULL, v, NULL, NULL, 1);
     pl_buf_release(&sql);
+    if (walk && s_exec(p, "RESET enable_sort; RESET enable_bitmapscan") != 0) {
+        PQclear(r);
+        return -1;
+    }
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         s_fail(p, "read", r);
         PQclear(r);
@@ -1418,10 +1430,12 @@ void *store_pg_open(const struct store_db_config *cfg, const struct store_db_ops
         s_fail(p, "cannot connect to PostgreSQL", NULL);
         goto fail;
     }
-    /* Every statement of the store reads or writes a few rows by key: compiling one (JIT,
-     * which the planner asks for when it guesses a large cost, as for a walk of the log that
-     * stops at its LIMIT) took longer than running it. */
-    if (s_exec(p, "SET client_min_messages = warning") != 0 || s_exec(p, "SET jit = off") != 0)
+    /* Every statement of the store reads or writes a few rows by key, or a page of rows:
+     * compiling one (JIT, which the planner asks for when it guesses a large cost, as for a
+     * walk of the log that stops at its LIMIT) took longer than running it, and workers in
+     * parallel (a Gather Merge over that walk) made it slower too. */
+    if (s_exec(p, "SET client_min_messages = warning") != 0 || s_exec(p, "SET jit = off") != 0 ||
+        s_exec(p, "SET max_parallel_workers_per_gather = 0") != 0)
         goto fail;
     /* A store that just stopped may still hold the lock for a moment: the server ends its
      * session after the client has gone. So try for a few seconds before refusing. */
