@@ -11,7 +11,8 @@
  * ROWID", one B-tree instead of two; PostgreSQL: nothing); %SERIAL_PK% for a column numbered
  * in insertion order; %HOT_ROOM% after a table updated in place (PostgreSQL: free room in
  * each page for heap-only updates; SQLite: nothing); %SEQ_INDEX% where SQLite indexes the
- * events by seq (PostgreSQL does not). See store_sql_migration(). */
+ * events by seq (PostgreSQL does not); %BYTE_ORDER% after a text column compared byte by
+ * byte (PostgreSQL: COLLATE "C"; SQLite's default). See store_sql_migration(). */
 extern const char *const store_migrations[];
 
 /* Migration i with the markers replaced, as a heap string (free it). */
