@@ -85,11 +85,16 @@ static unsigned s_num(const char *s, size_t n)
 
 bool pl_check_id(const char *s, size_t n)
 {
+    /* lower-case hex digits: a bit a byte value */
+    static const uint64_t hex[4] = {UINT64_C(0x03ff000000000000), UINT64_C(0x0000007e00000000), 0,
+                                    0};
     if (n < 16 || n > PL_MAX_ID_BYTES)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(hex[c >> 6] >> (c & 63) & 1))
             return false;
+    }
     return true;
 }
 
@@ -502,7 +507,9 @@ static const struct pl_field *s_find(const struct pl_schema *s, void *rec, const
                 return g;
             continue;
         }
-        if (strlen(f->key) == klen && memcmp(f->key, key, klen) == 0) {
+        /* the first byte rules out most fields before their keys are measured */
+        if ((klen == 0 || f->key[0] == key[0]) && strlen(f->key) == klen &&
+            memcmp(f->key, key, klen) == 0) {
             *base = rec;
             return f;
         }
