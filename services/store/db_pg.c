@@ -275,8 +275,9 @@ static void s_close(void *h)
  * An ingest transaction runs in libpq pipeline mode: statements whose results are not
  * needed at once (the savepoint, the article, the event versions, the batch record) are
  * queued, and read at the next sync - when a statement whose result is needed is sent
- * (batch lookup, mentions, event lookup) or at the end of each batch (release). A batch
- * takes four round trips instead of eight, and a failure still shows within its batch. */
+ * (batch lookup, mentions, event lookup) or at the end of each batch (release). Batch by
+ * batch (a group stored again after a failure), a batch takes four round trips instead of
+ * eight, and a failure still shows within its batch; a deferred group takes two. */
 
 /* A statement's parameters: text values, or arrays in binary (s_prm_arr). */
 #define PG_MAX_PARAMS 16
@@ -451,9 +452,11 @@ static int s_commit(void *h)
     if (rc != 0)
         return deferred ? 1 : -1;
     s_defer_reset(&p->d);
-    if (PQexitPipelineMode(p->c) != 1)
-        return s_fail(p, "pipeline mode", NULL);
-    p->piped = false;
+    /* Committed: whatever happens now must not make the caller think otherwise. Pipeline
+     * mode ends here once all is read; if it would not, it is ended at the next rollback
+     * (the next begin finds it on). */
+    if (PQexitPipelineMode(p->c) == 1)
+        p->piped = false;
     return 0;
 }
 
@@ -1277,6 +1280,7 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
                   store_event_fn fn, void *arg)
 {
     struct pg *p = h;
+    s_unpipe(p); /* reads run outside pipeline mode */
     struct pl_buf sql;
     pl_buf_init(&sql);
     struct store_sql_params prm;
