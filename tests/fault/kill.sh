@@ -22,6 +22,9 @@
 # none dead; each article stored once (one batch) with exactly the mentions `parley extract`
 # finds in it, so no mention is lost or stored twice; the log's seq runs 1..head without a
 # gap. Exits 77 without python3.
+#
+# With PARLEY_TEST_PG set (tests/pg_store.sh sets it), the store writes to that PostgreSQL
+# database instead of SQLite, and the checks read it with psql.
 set -eu
 
 if [ $# -ne 3 ]; then
@@ -70,11 +73,21 @@ if [ "$mode" = poison ]; then
     export PARLEY_FAILPOINT_EXTRACT=POISON-PILL
 fi
 mkdir "$tmp/logs"
+pg=${PARLEY_TEST_PG:-}
+backend=""
+if [ -n "$pg" ]; then
+    backend="backend = \"postgres\"; conninfo = \"$pg\";"
+    psql=$(command -v psql || find /usr/lib/postgresql -path '*/bin/psql' | sort -V | tail -1)
+    if [ -z "$psql" ]; then
+        echo "kill.sh: skipped: no psql to check the PostgreSQL database" >&2
+        exit 77
+    fi
+fi
 cat >"$tmp/store.cfg" <<EOF
 ingest = { bind = "ipc://$tmp/ingest.sock"; };
 live = { bind = "ipc://$tmp/live.sock"; };
 replay = { bind = "ipc://$tmp/replay.sock"; };
-store = { data_dir = "$tmp"; };
+store = { data_dir = "$tmp"; $backend };
 EOF
 cat >"$tmp/fetcher.cfg" <<EOF
 work = { bind = "ipc://$tmp/work.sock"; };
@@ -275,12 +288,30 @@ if [ "$mode" = stop ]; then
     echo "kill.sh: $late late batches answered as repeats"
 fi
 
-python3 - "$tmp" "$n" "$mode" "$kills" "$poison" <<'PY'
+if [ -n "$pg" ]; then
+    # what the checks read, as the SQLite queries below would return it, one row a line
+    q() { "$psql" -X -q -At -F ' ' "$pg" -c "$1" >"$tmp/$2" || exit 1; }
+    q "SELECT a.id FROM batches b JOIN articles a ON a.no = b.article_no" pg_batches
+    q "SELECT a.id FROM mentions m JOIN articles a ON a.no = m.article_no" pg_mentions
+    q "SELECT COALESCE(max(seq), 0), count(*) FROM log" pg_log
+fi
+python3 - "$tmp" "$n" "$mode" "$kills" "$poison" "${pg:+pg}" <<'PY'
 import json, os, sqlite3, sys
 from collections import Counter
 tmp, n, mode, kills = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 poison = int(sys.argv[5])
+on_pg = len(sys.argv) > 6 and sys.argv[6] == "pg"
 errors = []
+
+
+def rows(sql, name):
+    """The rows of a query on the store's database (on PostgreSQL: what psql wrote)."""
+    if not on_pg:
+        return st.execute(sql).fetchall()
+    with open(os.path.join(tmp, name), encoding="utf-8") as f:
+        return [tuple(line.split(" ")) for line in f.read().splitlines() if line]
+
+
 ob = sqlite3.connect(os.path.join(tmp, "outbox.db"))
 states = dict(ob.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
 if states.get(2, 0) != n or states.get(3, 0) != poison:
@@ -290,16 +321,16 @@ for src, attempts, reason in ob.execute("SELECT src, attempts, reason FROM outbo
     if "poison-" not in (src or "") or attempts != 3 or "failpoint" not in (reason or ""):
         errors.append(f"dead letter {src}: {attempts} attempts, reason {reason!r}")
 ids = {r[0] for r in ob.execute("SELECT id FROM outbox WHERE state = 2")}
-st = sqlite3.connect(os.path.join(tmp, "parley.db"))
-batches = Counter(r[0] for r in st.execute(
-    "SELECT a.id FROM batches b JOIN articles a ON a.no = b.article_no"))
+st = None if on_pg else sqlite3.connect(os.path.join(tmp, "parley.db"))
+batches = Counter(r[0] for r in rows(
+    "SELECT a.id FROM batches b JOIN articles a ON a.no = b.article_no", "pg_batches"))
 if set(batches) != ids:
     errors.append(f"store: batches for {len(batches)} articles, outbox has {len(ids)}")
 twice = [a for a, c in batches.items() if c > 1]
 if twice:
     errors.append(f"store: {len(twice)} articles stored twice")
-stored = Counter(r[0] for r in st.execute(
-    "SELECT a.id FROM mentions m JOIN articles a ON a.no = m.article_no"))
+stored = Counter(r[0] for r in rows(
+    "SELECT a.id FROM mentions m JOIN articles a ON a.no = m.article_no", "pg_mentions"))
 expected = Counter()
 with open(os.path.join(tmp, "expected.jsonl"), encoding="utf-8") as f:
     for line in f:
@@ -309,12 +340,13 @@ if stored != expected:
             if stored.get(a, 0) != expected.get(a, 0)]
     errors.append(f"store: mentions differ from parley extract for {len(diff)} articles, "
                   f"e.g. {diff[:3]}")
-head, count = st.execute("SELECT COALESCE(max(seq), 0), count(*) FROM log").fetchone()
+head, count = (int(v) for v in rows("SELECT COALESCE(max(seq), 0), count(*) FROM log",
+                                     "pg_log")[0])
 if head != count:
     errors.append(f"log: head {head} but {count} versions: a gap")
 for e in errors:
     print("kill.sh:", e, file=sys.stderr)
-print(f"kill.sh {mode}: {n} articles, {kills} kill(s), {sum(stored.values())} mentions once "
+print(f"kill.sh {mode}{' (PostgreSQL)' if on_pg else ''}: {n} articles, {kills} kill(s), {sum(stored.values())} mentions once "
       f"each, seq 1..{head} without a gap")
 sys.exit(1 if errors else 0)
 PY
