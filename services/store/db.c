@@ -509,8 +509,6 @@ out:
     return rc;
 }
 
-/* One batch inside the open transaction, in its own savepoint: on failure it is rolled back
- * alone (head too) and res says why. */
 /* The mention of a batch that is not of its article, or NULL: such a batch is refused
  * before anything of it is stored. */
 static const struct pl_mention *s_stray(const struct pl_events *ev)
@@ -529,6 +527,8 @@ static struct pl_article_ref s_article_of(const struct pl_events *ev)
     return (struct pl_article_ref){.id = ev->id};
 }
 
+/* One batch inside the open transaction, in its own savepoint: on failure it is rolled back
+ * alone (head too) and res says why. */
 static void s_one(struct store_db *db, const struct pl_events *ev, const char *now, uint64_t *head,
                   struct store_ingest_result *res, struct pl_buf *scratch)
 {
