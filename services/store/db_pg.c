@@ -34,7 +34,10 @@
 #define PG_LOCK_KEY "112971114108101121"
 
 /* Statements queued in a transaction's pipeline before their results are read. */
-#define PG_QUEUE 32
+#define PG_QUEUE 64
+
+/* A deferred group sends its rows ahead of the commit once this many have gathered. */
+#define PG_EARLY_ROWS 256
 
 /* --- a map from strings (the deferred group's state) ------------------------------------ */
 
@@ -142,7 +145,6 @@ static const uint32_t s_bt_oids[B_COUNT_] = {OID_INT8, OID_TEXT, OID_INT8,
 struct s_defer {
     bool on;               /* the open transaction is a deferred group */
     bool doomed;           /* a batch of it was rolled back: it is stored again */
-    bool fail;             /* tests: a statement the database refuses goes with the writes */
     struct s_map arts;     /* article id -> a: its number, b: 1 once known */
     struct s_map batches;  /* article id, xv -> a: first seq, b: count */
     struct s_map mentions; /* article id, mention id: stored */
@@ -412,6 +414,7 @@ static void s_unpipe(struct pg *p)
 
 /* The deferred group's side of each primitive (see "the deferred group"). */
 static int s_flush(struct pg *p);
+static int s_send_early(struct pg *p);
 static int s_d_batch_get(struct pg *p, const char *article, const char *xv, uint64_t *first,
                          uint32_t *count);
 static int s_d_batch_put(struct pg *p, const char *article, const char *xv, uint64_t first,
@@ -923,7 +926,7 @@ static void s_defer_reset(struct s_defer *d)
     s_arrs_open(d->lg, s_log_oids, L_COUNT_);
     s_arrs_open(d->bt, s_bt_oids, B_COUNT_);
     d->n_m = d->n_pr = d->n_lg = d->n_bt = 0;
-    d->on = d->doomed = d->fail = false;
+    d->on = d->doomed = false;
 }
 
 /* "x<US>y": a key of two ids. */
@@ -1110,7 +1113,7 @@ static int s_d_batch_put(struct pg *p, const char *article, const char *xv, uint
     s_arr_u64(&d->bt[B_MENTIONS], mentions);
     s_arr_text(&d->bt[B_AT], now);
     d->n_bt++;
-    return 0;
+    return s_send_early(p); /* the batch is done: its rows may go */
 }
 
 /* A mention is new when its id is neither stored nor earlier in the group; the first new
@@ -1222,8 +1225,9 @@ static int s_d_events_put(struct pg *p, const struct store_event_row *rows, size
     return 0;
 }
 
-/* Queues the group's writes, a statement a table. */
-static int s_flush(struct pg *p)
+/* Queues the rows the group has written since the last time - mentions, pairs, versions,
+ * batches, each final once written - and starts new arrays for the next. */
+static int s_send_rows(struct pg *p)
 {
     struct s_defer *d = &p->d;
     struct s_prm v;
@@ -1236,6 +1240,43 @@ static int s_flush(struct pg *p)
         s_arrs_prm(d->pr, P_COUNT_, &v);
         rc = s_queue(p, "pair insert", "pairs_add", NULL, &v, 0);
     }
+    if (rc == 0 && d->n_lg) {
+        s_arrs_prm(d->lg, L_COUNT_, &v);
+        rc = s_queue(p, "log insert", "log_insert", NULL, &v, 0);
+    }
+    if (rc == 0 && d->n_bt) {
+        s_arrs_prm(d->bt, B_COUNT_, &v);
+        rc = s_queue(p, "batch insert", "batches_add", NULL, &v, 0);
+    }
+    s_arrs_open(d->m, s_m_oids, M_COUNT_);
+    s_arrs_open(d->pr, s_pr_oids, P_COUNT_);
+    s_arrs_open(d->lg, s_log_oids, L_COUNT_);
+    s_arrs_open(d->bt, s_bt_oids, B_COUNT_);
+    d->n_m = d->n_pr = d->n_lg = d->n_bt = 0;
+    return rc;
+}
+
+/* After each batch of a deferred group: once enough rows have gathered, they go to the
+ * server now, which stores them while the next batches merge (their results are read at
+ * the commit's sync, a failure among them making the group go again batch by batch). The
+ * queue keeps room for the commit's statements. */
+static int s_send_early(struct pg *p)
+{
+    if (p->d.n_m + p->d.n_lg < PG_EARLY_ROWS || p->queued + 4 > PG_QUEUE - 8)
+        return 0;
+    if (s_send_rows(p) != 0)
+        return -1;
+    if (PQflush(p->c) != 0)
+        return s_fail(p, "sending rows", NULL);
+    return 0;
+}
+
+/* Queues the group's remaining writes: its rows, then each event it changed, once, as its
+ * last version leaves it. */
+static int s_flush(struct pg *p)
+{
+    struct s_defer *d = &p->d;
+    int rc = s_send_rows(p);
     size_t n_put = 0;
     struct s_evrow *ev = pl_xcalloc(d->n_evs ? d->n_evs : 1, sizeof *ev);
     for (size_t i = 0; i < d->n_evs; i++) {
@@ -1254,16 +1295,6 @@ static int s_flush(struct pg *p)
     if (rc == 0 && n_put)
         rc = s_queue_events(p, ev, n_put);
     free(ev);
-    if (rc == 0 && d->n_lg) {
-        s_arrs_prm(d->lg, L_COUNT_, &v);
-        rc = s_queue(p, "log insert", "log_insert", NULL, &v, 0);
-    }
-    if (rc == 0 && d->n_bt) {
-        s_arrs_prm(d->bt, B_COUNT_, &v);
-        rc = s_queue(p, "batch insert", "batches_add", NULL, &v, 0);
-    }
-    if (rc == 0 && d->fail)
-        rc = s_queue(p, "failing statement", NULL, "SELECT 1/0", NULL, 0);
     return rc;
 }
 
@@ -1342,9 +1373,10 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
 static int s_fail_statement(void *h)
 {
     struct pg *p = h;
-    if (p->d.on) { /* with the group's writes, at commit */
-        p->d.fail = true;
-        return 0;
+    if (p->d.on) { /* among the rows the group has sent ahead, at once */
+        if (s_send_rows(p) != 0)
+            return -1;
+        return s_queue(h, "failing statement", NULL, "SELECT 1/0", NULL, 0);
     }
     return s_queue(h, "failing statement", NULL, "SELECT 1/0", NULL, 0); /* division by zero */
 }

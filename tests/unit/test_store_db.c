@@ -560,6 +560,54 @@ static void test_group_sees_its_own_writes(void **state)
     batch_release(&s2);
 }
 
+/* A group large enough that PostgreSQL sends its rows ahead while it merges the rest: all
+ * stored; then the same size of group with one batch the database refuses in the middle of
+ * it (after rows went ahead): that batch alone fails, the others are stored. */
+static void test_big_group(void **state)
+{
+    struct fx *f = *state;
+    enum { N = 40, M = 8 };
+    for (int round = 0; round < 2; round++) {
+        struct batch *b = calloc(N, sizeof *b);
+        const struct pl_events *evs[N];
+        char art[33], sentence[64], date[16];
+        for (int i = 0; i < N; i++) {
+            snprintf(art, sizeof art, "%032x", 0xe000 + 100 * round + i);
+            batch_init(&b[i], art, "x1");
+            for (int k = 0; k < M; k++) {
+                snprintf(sentence, sizeof sentence, "Round %d, report %d, event %d.", round, i, k);
+                snprintf(date, sizeof date, "20%02d-%02d-%02d", 10 + round, 1 + i % 12, 1 + k);
+                mk(batch_add(&b[i]), art, "x1", date, "ISRMIL", "PSE", "190", sentence, 0.6);
+            }
+            evs[i] = &b[i].ev;
+        }
+        if (round == 1)
+            store_db_fail_article(f->db, b[30].ev.id, true);
+        struct store_ingest_result res[N];
+        char err[512] = "";
+        assert_int_equal(store_db_ingest_group(f->db, evs, N, NOW1, res, err, sizeof err), 0);
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(res[i].failed, round == 1 && i == 30);
+            store_ingest_result_release(&res[i]);
+        }
+        assert_int_equal(store_db_redone(f->db), g_pg && round == 1 ? 1 : 0);
+        store_db_fail_article(f->db, NULL, false);
+        /* one event a mention: dates differ by batch (month) and by mention (day) */
+        uint64_t stored = (uint64_t)(N * M + (round == 1 ? (N - 1) * M : 0));
+        assert_int_equal(store_db_head(f->db), stored);
+        for (int i = 0; i < N; i++)
+            batch_release(&b[i]);
+        free(b);
+        store_db_close(&f->db); /* reopened: the database agrees, and no redo is counted */
+        f->db = fx_open(f);
+        struct got g = {0};
+        assert_int_equal(store_db_since(f->db, stored - 1, NULL, 10, collect, &g, err, sizeof err),
+                         0);
+        assert_int_equal(g.n, 1);
+        got_release(&g);
+    }
+}
+
 /* The same batch again: the first answer, nothing new; a reopened database agrees. */
 static void test_idempotent_batch(void **state)
 {
@@ -1237,6 +1285,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_statement_in_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_outgrows_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_sees_its_own_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_mentions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_batch, setup, teardown),
