@@ -560,19 +560,22 @@ static void test_group_sees_its_own_writes(void **state)
     batch_release(&s2);
 }
 
-/* A group large enough that PostgreSQL sends its rows ahead while it merges the rest: all
+/* A group large enough that PostgreSQL sends its rows ahead while it merges the rest (and
+ * stops when its queue of statements must keep room for the commit's): all
  * stored; then the same size of group with one batch the database refuses in the middle of
  * it (after rows went ahead): that batch alone fails, the others are stored. */
 static void test_big_group(void **state)
 {
     struct fx *f = *state;
-    enum { N = 40, M = 8 };
+    /* 240 batches of 8: rows enough to be sent ahead until the pipeline's queue keeps the
+     * rest for the commit */
+    enum { N = 240, M = 8 };
     for (int round = 0; round < 2; round++) {
         struct batch *b = calloc(N, sizeof *b);
         const struct pl_events *evs[N];
         char art[33], sentence[64], date[16];
         for (int i = 0; i < N; i++) {
-            snprintf(art, sizeof art, "%032x", 0xe000 + 100 * round + i);
+            snprintf(art, sizeof art, "%032x", 0xe000 + 1000 * round + i);
             batch_init(&b[i], art, "x1");
             for (int k = 0; k < M; k++) {
                 snprintf(sentence, sizeof sentence, "Round %d, report %d, event %d.", round, i, k);
@@ -592,7 +595,7 @@ static void test_big_group(void **state)
         }
         assert_int_equal(store_db_redone(f->db), g_pg && round == 1 ? 1 : 0);
         store_db_fail_article(f->db, NULL, false);
-        /* one event a mention: dates differ by batch (month) and by mention (day) */
+        /* a version a mention: a batch's mentions are of eight events (days) */
         uint64_t stored = (uint64_t)(N * M + (round == 1 ? (N - 1) * M : 0));
         assert_int_equal(store_db_head(f->db), stored);
         for (int i = 0; i < N; i++)
@@ -840,6 +843,18 @@ static struct store_db *open_sqlite_dir(char *dir)
     return db;
 }
 
+/* The one row sql (?1 bound to id) reads straight from the SQLite file at path: the
+ * statement, stepped to it; *raw is the connection (finalize, then close both). */
+static sqlite3_stmt *raw_row(const char *path, const char *sql, const char *id, sqlite3 **raw)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(path, raw), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(*raw, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    return st;
+}
+
 /* A database at schema version 1 (no log) is migrated on open: its events are kept and
  * become the log, its mentions and event_articles move to the version-3 keys, and ingest
  * continues after the old head. */
@@ -909,18 +924,13 @@ static void test_migration_from_v1(void **state)
     /* the migrated mention is there, under the new key, its article numbered (version 1 had
      * no row for it), and the articles stored since come after it */
     sqlite3 *raw;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(raw,
-                                        "SELECT count(*), (SELECT sql FROM sqlite_master WHERE"
-                                        " name = 'mentions'), (SELECT count(*) FROM mentions m"
-                                        " JOIN articles a ON a.no = m.article_no WHERE a.id = ?1),"
-                                        " (SELECT group_concat(id, ',') FROM (SELECT id FROM"
-                                        " articles ORDER BY no)) FROM mentions",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, a.ev.id, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sqlite3_stmt *st = raw_row(path,
+                               "SELECT count(*), (SELECT sql FROM sqlite_master WHERE"
+                               " name = 'mentions'), (SELECT count(*) FROM mentions m"
+                               " JOIN articles a ON a.no = m.article_no WHERE a.id = ?1),"
+                               " (SELECT group_concat(id, ',') FROM (SELECT id FROM"
+                               " articles ORDER BY no)) FROM mentions",
+                               a.ev.id, &raw);
     assert_int_equal(sqlite3_column_int(st, 0), 3);
     assert_non_null(strstr((const char *)sqlite3_column_text(st, 1), "(article_no, id)"));
     assert_int_equal(sqlite3_column_int(st, 2), 2); /* the migrated mention and a2's */
@@ -1011,17 +1021,12 @@ static void test_migration_from_v3(void **state)
     store_db_close(&db);
     /* numbered in the order they were stored; a's two mentions under its number */
     sqlite3 *raw;
-    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(raw,
-                                        "SELECT a.no, (SELECT count(*) FROM mentions m WHERE"
-                                        " m.article_no = a.no), (SELECT count(*) FROM batches b"
-                                        " WHERE b.article_no = a.no), a.url FROM articles a"
-                                        " WHERE a.id = ?1",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_text(st, 1, a.ev.id, -1, SQLITE_STATIC);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sqlite3_stmt *st = raw_row(path,
+                               "SELECT a.no, (SELECT count(*) FROM mentions m WHERE"
+                               " m.article_no = a.no), (SELECT count(*) FROM batches b"
+                               " WHERE b.article_no = a.no), a.url FROM articles a"
+                               " WHERE a.id = ?1",
+                               a.ev.id, &raw);
     assert_int_equal(sqlite3_column_int(st, 0), 2);
     assert_int_equal(sqlite3_column_int(st, 1), 2);
     assert_int_equal(sqlite3_column_int(st, 2), 2);
