@@ -359,14 +359,14 @@ static void s_work_release(struct s_work *w)
 
 /* Reads the current versions of the events in want (ids the cache did not have) into
  * events[slot[k]], decoded; found[k] says which exist. */
-static int s_fetch(struct store_db *db, const char *const *ids, size_t n, struct pl_event *events,
-                   const size_t *slot, bool *existed)
+static int s_fetch(struct store_db *db, const char *const *ids, const char *const *dates, size_t n,
+                   struct pl_event *events, const size_t *slot, bool *existed)
 {
     if (!n)
         return 0;
     struct pl_buf *bodies = pl_xcalloc(n, sizeof *bodies);
     bool *found = pl_xcalloc(n, sizeof *found);
-    int rc = db->ops->events_get(db->h, ids, n, bodies, found);
+    int rc = db->ops->events_get(db->h, ids, dates, n, bodies, found);
     for (size_t k = 0; k < n; k++) {
         if (rc == 0 && found[k]) {
             db->cache_misses++;
@@ -430,6 +430,7 @@ static int s_merge_batch(struct store_db *db, const struct pl_events *ev, const 
     size_t *last = pl_xcalloc(groups ? groups : 1, sizeof *last);
     bool *existed = pl_xcalloc(groups ? groups : 1, sizeof *existed);
     const char **want = pl_xcalloc(groups ? groups : 1, sizeof *want);
+    const char **want_date = pl_xcalloc(groups ? groups : 1, sizeof *want_date);
     size_t *want_slot = pl_xcalloc(groups ? groups : 1, sizeof *want_slot);
     size_t n_want = 0;
     int rc = -1;
@@ -453,12 +454,13 @@ static int s_merge_batch(struct store_db *db, const struct pl_events *ev, const 
                 existed[g] = true;
             } else {
                 want[n_want] = eid;
+                want_date[n_want] = w->items[i].m->c.date;
                 want_slot[n_want++] = g;
             }
         }
         i = j;
     }
-    if (s_fetch(db, want, n_want, w->events, want_slot, existed) != 0)
+    if (s_fetch(db, want, want_date, n_want, w->events, want_slot, existed) != 0)
         goto out;
     for (size_t g = 0; g < w->n_events; g++) {
         struct pl_event *e = &w->events[g];
@@ -505,6 +507,7 @@ out:
     free(last);
     free(existed);
     free(want);
+    free(want_date);
     free(want_slot);
     return rc;
 }
@@ -601,11 +604,13 @@ static int s_prefetch(struct store_db *db, const struct pl_events *const *evs, s
         cap += evs[i]->n_mentions;
     }
     char(*ids)[33] = pl_xcalloc(cap ? cap : 1, sizeof *ids);
+    const char **dates = pl_xcalloc(cap ? cap : 1, sizeof *dates);
     for (size_t i = 0; i < n; i++) {
         if (s_stray(evs[i]))
             continue;
         for (size_t k = 0; k < evs[i]->n_mentions; k++) {
             store_event_id(&evs[i]->mentions[k].c, ids[n_ids]);
+            dates[n_ids] = evs[i]->mentions[k].c.date;
             if (!s_cache_has(db, ids[n_ids]))
                 n_ids++;
         }
@@ -613,8 +618,9 @@ static int s_prefetch(struct store_db *db, const struct pl_events *const *evs, s
     const char **idp = pl_xcalloc(n_ids ? n_ids : 1, sizeof *idp);
     for (size_t k = 0; k < n_ids; k++)
         idp[k] = ids[k];
-    int rc = db->ops->prefetch(db->h, arts, n_arts, idp, n_ids, now);
+    int rc = db->ops->prefetch(db->h, arts, n_arts, idp, dates, n_ids, now);
     free(idp);
+    free(dates);
     free(ids);
     free(arts);
     return rc;

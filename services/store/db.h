@@ -30,7 +30,7 @@
 #include "pl_msg.h"
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store_db_config {
     char *backend;  /* "sqlite" or "postgres" */

@@ -62,15 +62,17 @@ struct store_db_ops {
      * and new_article on every row. */
     int (*mentions_put)(void *h, const char *article, const char *xv,
                         struct store_mention_row *rows, size_t n);
-    /* The current encoded version of each event: found[i] and bodies[i] when there is one. */
-    int (*events_get)(void *h, const char *const *ids, size_t n, struct pl_buf *bodies,
-                      bool *found);
+    /* The current encoded version of each event: found[i] and bodies[i] when there is one.
+     * Events are found by their date (dates[i], NULL for none) and id: see migration 6. */
+    int (*events_get)(void *h, const char *const *ids, const char *const *dates, size_t n,
+                      struct pl_buf *bodies, bool *found);
     /* Makes each row's event (encoded as body) the current version and appends it to the log
      * at its seq. */
     int (*events_put)(void *h, const struct store_event_row *rows, size_t n);
     /* Optional (NULL: the backend does not defer). Called once after begin with what the
      * group will read: the articles of its batches (as article_put will get them) and the
-     * events their mentions touch (ids, repeats allowed) that db.c has not cached. A backend
+     * events their mentions touch (ids and dates as for events_get, repeats allowed) that
+     * db.c has not cached. A backend
      * that takes it stores the articles now, answers the group's reads (batch_get,
      * mentions_put's novelty, events_get) from what it fetched and what the group wrote,
      * and holds every write until commit: a client-server database then takes two round
@@ -78,7 +80,8 @@ struct store_db_ops {
      * back, or a statement refused at commit, makes commit answer 1, and db.c stores the
      * group again without prefetch, batch by batch in savepoints. -1: the same, at once. */
     int (*prefetch)(void *h, const struct pl_article_ref *articles, size_t n_articles,
-                    const char *const *event_ids, size_t n_ids, const char *now);
+                    const char *const *event_ids, const char *const *event_dates, size_t n_ids,
+                    const char *now);
     /* from_log: versions from the log (SINCE); otherwise current events (QUERY). */
     int (*read)(void *h, bool from_log, uint64_t after, const struct pl_filter *f, uint32_t max,
                 store_event_fn fn, void *arg);

@@ -28,7 +28,12 @@
  * 1,700 to 700 mentions/s within 3,000 articles); planned each time with the ids at hand,
  * it reads them by index. The deferred group's other lookups are not prepared either. */
 #define PG_EVENTS_GET                                                                              \
-    "SELECT e.id, l.body FROM events e JOIN log l ON l.seq = e.seq WHERE e.id = ANY ($1::text[])"
+    "SELECT e.id, l.body FROM unnest($1::text[], $2::text[]) AS k(id, date) JOIN events e"         \
+    " ON " STORE_SQL_KEY_DATE("e.date") " = k.date AND e.id = k.id JOIN log l ON l.seq = e.seq"
+
+/* A log row's event (l and e), by its key. */
+#define PG_LOG_EVENT                                                                               \
+    STORE_SQL_KEY_DATE("e.date") " = " STORE_SQL_KEY_DATE("l.date") " AND e.id = l.event_id"
 
 /* pg_try_advisory_lock key: "parley" in ASCII. */
 #define PG_LOCK_KEY "112971114108101121"
@@ -134,11 +139,11 @@ struct s_ev {
 /* The arrays a deferred group writes at commit, one statement a table. */
 enum { M_NO, M_ID, M_XV, M_EVENT, M_BODY, M_COUNT_ };
 enum { P_NO, P_EVENT, P_COUNT_ };
-enum { L_SEQ, L_EVENT, L_BODY, L_COUNT_ };
+enum { L_SEQ, L_EVENT, L_DATE, L_BODY, L_COUNT_ };
 enum { B_NO, B_XV, B_FIRST, B_COUNT, B_MENTIONS, B_AT, B_COUNT_ };
 static const uint32_t s_m_oids[M_COUNT_] = {OID_INT8, OID_TEXT, OID_TEXT, OID_TEXT, OID_BYTEA};
 static const uint32_t s_pr_oids[P_COUNT_] = {OID_INT8, OID_TEXT};
-static const uint32_t s_log_oids[L_COUNT_] = {OID_INT8, OID_TEXT, OID_BYTEA};
+static const uint32_t s_log_oids[L_COUNT_] = {OID_INT8, OID_TEXT, OID_TEXT, OID_BYTEA};
 static const uint32_t s_bt_oids[B_COUNT_] = {OID_INT8, OID_TEXT, OID_INT8,
                                              OID_INT8, OID_INT8, OID_TEXT};
 
@@ -193,8 +198,8 @@ static const char *const s_prep[][2] = {
      " unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],"
      " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
      " $13::bigint[])"},
-    {"log_insert", "INSERT INTO log (seq, event_id, body)"
-                   " SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])"},
+    {"log_insert", "INSERT INTO log (seq, event_id, date, body)"
+                   " SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])"},
     /* A deferred group's rows, every article number known. */
     {"articles_add", "INSERT INTO articles (id, url, outlet, title, published, stored_at)"
                      " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],"
@@ -422,8 +427,8 @@ static int s_d_batch_put(struct pg *p, const char *article, const char *xv, uint
 static int s_d_article_put(struct pg *p, const struct pl_article_ref *a);
 static int s_d_mentions_put(struct pg *p, const char *article, const char *xv,
                             struct store_mention_row *rows, size_t n);
-static int s_d_events_get(struct pg *p, const char *const *ids, size_t n, struct pl_buf *bodies,
-                          bool *found);
+static int s_d_events_get(struct pg *p, const char *const *ids, const char *const *dates, size_t n,
+                          struct pl_buf *bodies, bool *found);
 static int s_d_events_put(struct pg *p, const struct store_event_row *rows, size_t n);
 
 /* BEGIN goes with the transaction's first statements. */
@@ -731,17 +736,22 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
 }
 
 /* The current versions of the events ids, from the database. */
-static int s_events_query(struct pg *p, const char *const *ids, size_t n, struct pl_buf *bodies,
-                          bool *found)
+static int s_events_query(struct pg *p, const char *const *ids, const char *const *dates, size_t n,
+                          struct pl_buf *bodies, bool *found)
 {
-    struct s_arr arr;
+    struct s_arr arr, darr;
     s_arr_init(&arr, OID_TEXT);
-    for (size_t i = 0; i < n; i++)
+    s_arr_init(&darr, OID_TEXT);
+    for (size_t i = 0; i < n; i++) {
         s_arr_text(&arr, ids[i]);
+        s_arr_text(&darr, dates[i] ? dates[i] : "");
+    }
     struct s_prm q = {0};
     s_prm_arr(&q, &arr);
+    s_prm_arr(&q, &darr);
     PGresult *r = s_ask(p, "event lookup", NULL, PG_EVENTS_GET, &q, 1);
     pl_buf_release(&arr.b);
+    pl_buf_release(&darr.b);
     if (!r)
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -762,12 +772,12 @@ static int s_events_query(struct pg *p, const char *const *ids, size_t n, struct
     return 0;
 }
 
-static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf *bodies,
-                        bool *found)
+static int s_events_get(void *h, const char *const *ids, const char *const *dates, size_t n,
+                        struct pl_buf *bodies, bool *found)
 {
     struct pg *p = h;
-    return p->d.on ? s_d_events_get(p, ids, n, bodies, found)
-                   : s_events_query(p, ids, n, bodies, found);
+    return p->d.on ? s_d_events_get(p, ids, dates, n, bodies, found)
+                   : s_events_query(p, ids, dates, n, bodies, found);
 }
 
 /* An event's columns as the events table has them. */
@@ -803,7 +813,7 @@ static struct s_evrow s_evrow_of(const struct pl_event *e, bool insert)
 static int s_queue_events(struct pg *p, const struct s_evrow *rows, size_t n)
 {
     enum { I_ID, I_SEQ, I_NA = I_SEQ + 1 + F_COUNT_, I_NM, I_COUNT_ };
-    enum { U_ID, U_SEQ, U_NA, U_NM, U_LAST, U_LOC, U_COUNT_ };
+    enum { U_ID, U_SEQ, U_NA, U_NM, U_LAST, U_LOC, U_DATE, U_COUNT_ };
     struct s_arr ins[I_COUNT_], upd[U_COUNT_];
     for (int a = 0; a < I_COUNT_; a++)
         s_arr_init(&ins[a], a == I_SEQ || a == I_NA || a == I_NM ? OID_INT8 : OID_TEXT);
@@ -828,6 +838,7 @@ static int s_queue_events(struct pg *p, const struct s_evrow *rows, size_t n)
             s_arr_u64(&upd[U_NM], r->num_mentions);
             s_arr_text(&upd[U_LAST], r->f[F_LAST]);
             s_arr_text(&upd[U_LOC], r->f[F_LOC]);
+            s_arr_text(&upd[U_DATE], r->f[F_DATE] ? r->f[F_DATE] : "");
         }
     }
     struct s_prm qi = {0}, qu = {0};
@@ -846,8 +857,8 @@ static int s_queue_events(struct pg *p, const struct s_evrow *rows, size_t n)
                      " num_mentions = u.nm, last_seen = u.ls,"
                      " loc_country = COALESCE(u.loc, e.loc_country)"
                      " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[],"
-                     " $5::text[], $6::text[]) AS u(id, seq, na, nm, ls, loc)"
-                     " WHERE e.id = u.id",
+                     " $5::text[], $6::text[], $7::text[]) AS u(id, seq, na, nm, ls, loc, date)"
+                     " WHERE " STORE_SQL_KEY_DATE("e.date") " = u.date AND e.id = u.id",
                      &qu, 0);
     for (int a = 0; a < I_COUNT_; a++)
         pl_buf_release(&ins[a].b);
@@ -869,6 +880,7 @@ static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
         ev[i] = s_evrow_of(rows[i].e, rows[i].is_new);
         s_arr_u64(&log[L_SEQ], rows[i].e->seq);
         s_arr_text(&log[L_EVENT], rows[i].e->id);
+        s_arr_text(&log[L_DATE], rows[i].e->c.date);
         s_arr_bytea(&log[L_BODY], rows[i].body, rows[i].len);
     }
     struct s_prm ql = {0};
@@ -965,17 +977,19 @@ static void s_d_found(struct s_ev *e, const void *body, size_t len)
 }
 
 static int s_prefetch(void *h, const struct pl_article_ref *arts, size_t n_arts,
-                      const char *const *ids, size_t n_ids, const char *now)
+                      const char *const *ids, const char *const *dates, size_t n_ids,
+                      const char *now)
 {
     struct pg *p = h;
     struct s_defer *d = &p->d;
     d->on = true;
     enum { R_ID, R_URL, R_OUTLET, R_TITLE, R_PUBLISHED, R_AT, R_COUNT_ };
-    struct s_arr a[R_COUNT_], aids, eids;
+    struct s_arr a[R_COUNT_], aids, eids, edates;
     for (int k = 0; k < R_COUNT_; k++)
         s_arr_init(&a[k], OID_TEXT);
     s_arr_init(&aids, OID_TEXT);
     s_arr_init(&eids, OID_TEXT);
+    s_arr_init(&edates, OID_TEXT);
     for (size_t i = 0; i < n_arts; i++) {
         bool added;
         s_map_add(&d->arts, arts[i].id, &added);
@@ -993,13 +1007,17 @@ static int s_prefetch(void *h, const struct pl_article_ref *arts, size_t n_arts,
     for (size_t i = 0; i < n_ids; i++) {
         size_t before = d->n_evs;
         s_d_event(d, ids[i]);
-        if (d->n_evs > before)
-            s_arr_text(&eids, ids[i]), n_want++;
+        if (d->n_evs > before) {
+            s_arr_text(&eids, ids[i]);
+            s_arr_text(&edates, dates[i] ? dates[i] : "");
+            n_want++;
+        }
     }
     struct s_prm qa = {0}, qi = {0}, qe = {0};
     s_arrs_prm(a, R_COUNT_, &qa);
     s_prm_arr(&qi, &aids);
     s_prm_arr(&qe, &eids);
+    s_prm_arr(&qe, &edates);
     int first = p->queued + 2; /* BEGIN is queued before, the planner settings first */
     /* Every statement of the group reads by index, a few rows for each of its keys: left
      * to choose, the planner read mentions whole into a hash join while the table had no
@@ -1030,6 +1048,7 @@ static int s_prefetch(void *h, const struct pl_article_ref *arts, size_t n_arts,
         pl_buf_release(&a[k].b);
     pl_buf_release(&aids.b);
     pl_buf_release(&eids.b);
+    pl_buf_release(&edates.b);
     PGresult *all[PG_QUEUE];
     if (rc != 0) {
         s_sync(p, NULL);
@@ -1152,17 +1171,19 @@ static int s_d_mentions_put(struct pg *p, const char *article, const char *xv,
 /* From the group's entries; an event it has none for (db.c had it cached at prefetch, and
  * has had it pushed out since) is read from the database, which has its current version:
  * the group would have an entry had it changed it. */
-static int s_d_events_get(struct pg *p, const char *const *ids, size_t n, struct pl_buf *bodies,
-                          bool *found)
+static int s_d_events_get(struct pg *p, const char *const *ids, const char *const *dates, size_t n,
+                          struct pl_buf *bodies, bool *found)
 {
     struct s_defer *d = &p->d;
     const char **miss = pl_xcalloc(n ? n : 1, sizeof *miss);
+    const char **miss_date = pl_xcalloc(n ? n : 1, sizeof *miss_date);
     size_t *at = pl_xcalloc(n ? n : 1, sizeof *at), n_miss = 0;
     for (size_t i = 0; i < n; i++) {
         struct s_val *v = s_map_get(&d->events, ids[i]);
         found[i] = false;
         if (!v) {
             at[n_miss] = i;
+            miss_date[n_miss] = dates[i];
             miss[n_miss++] = ids[i];
         } else if (d->evs[v->a].have) {
             found[i] = true;
@@ -1174,7 +1195,7 @@ static int s_d_events_get(struct pg *p, const char *const *ids, size_t n, struct
     if (n_miss) {
         struct pl_buf *b = pl_xcalloc(n_miss, sizeof *b);
         bool *f = pl_xcalloc(n_miss, sizeof *f);
-        rc = s_events_query(p, miss, n_miss, b, f);
+        rc = s_events_query(p, miss, miss_date, n_miss, b, f);
         for (size_t k = 0; k < n_miss; k++) {
             if (rc == 0 && f[k]) {
                 found[at[k]] = true;
@@ -1188,6 +1209,7 @@ static int s_d_events_get(struct pg *p, const char *const *ids, size_t n, struct
         free(f);
     }
     free(miss);
+    free(miss_date);
     free(at);
     return rc;
 }
@@ -1219,6 +1241,7 @@ static int s_d_events_put(struct pg *p, const struct store_event_row *rows, size
             s_set(&e->f[f], r.f[f]);
         s_arr_u64(&d->lg[L_SEQ], r.seq);
         s_arr_text(&d->lg[L_EVENT], r.id);
+        s_arr_text(&d->lg[L_DATE], r.f[F_DATE]);
         s_arr_bytea(&d->lg[L_BODY], rows[i].body, rows[i].len);
         d->n_lg++;
     }
@@ -1327,13 +1350,13 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
     if (from_log && !filtered)
         pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l WHERE l.seq > $1");
     else if (from_log)
-        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
+        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON " PG_LOG_EVENT
                           " WHERE l.seq > $1");
     else if (!filtered)
         pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l WHERE l.seq > $1"
-                          " AND l.seq = (SELECT e.seq FROM events e WHERE e.id = l.event_id)");
+                          " AND l.seq = (SELECT e.seq FROM events e WHERE " PG_LOG_EVENT ")");
     else
-        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
+        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON " PG_LOG_EVENT
                           " WHERE l.seq > $1 AND e.seq = l.seq AND e.seq > $1");
     store_sql_filter(f, &sql, &prm, true, 2);
     pl_buf_printf(&sql, " ORDER BY l.seq LIMIT %u", max);

@@ -33,7 +33,18 @@
  * (from the log, its queries ran at 60% of the speed). PostgreSQL's events columns compare
  * byte by byte (COLLATE "C", SQLite's only order): the filters' prefix and date ranges are
  * written so, and an index in the database's own collation could not serve them - every
- * actor, CAMEO or date filter had read the whole table. */
+ * actor, CAMEO or date filter had read the whole table.
+ * Version 6: events are found by (date, id) instead of id. An event's id is a hash, so each
+ * new event went into a random page of the id index, and a group commit wrote one page of it
+ * for nearly every new event it stored; dates of news events follow the news, so by date
+ * first the new entries gather in a few pages (its key is the date or '' when there is none:
+ * an index with NULLs could not be searched by equality on both databases). The log gets the
+ * event's date for the same lookups, and the date filters use the key index, so the index on
+ * date alone is gone. SQLite's log keys its rows by seq itself (INTEGER PRIMARY KEY) instead
+ * of a rowid plus an index on seq. Ingest in news order, A/B: SQLite at 100,000 articles
+ * 15,700 -> 18,800 mentions/s; PostgreSQL +8-26% at 3,000 and 20,000 articles (its query of
+ * all current events, which looks each log row's event up by the longer key, -15% at 3,000).
+ * With uniform keys the dates are as random as the ids: no change. */
 const char *const store_migrations[] = {
     "CREATE TABLE articles (id TEXT PRIMARY KEY, url TEXT, outlet TEXT, title TEXT,"
     " published TEXT, stored_at TEXT NOT NULL);\n"
@@ -125,6 +136,31 @@ const char *const store_migrations[] = {
     "CREATE INDEX events_tgt_country ON events (tgt_country);\n"
     "CREATE INDEX events_cameo ON events (cameo);\n"
     "CREATE INDEX events_loc_country ON events (loc_country)%SEQ_INDEX%",
+
+    "CREATE TABLE log_v6 (seq %SEQ_PK%, event_id TEXT NOT NULL, date TEXT, body BYTEA NOT NULL);\n"
+    "INSERT INTO log_v6 (seq, event_id, date, body) SELECT l.seq, l.event_id, e.date, l.body"
+    " FROM log l LEFT JOIN events e ON e.id = l.event_id ORDER BY l.seq;\n"
+    "DROP TABLE log;\n"
+    "ALTER TABLE log_v6 RENAME TO log;\n"
+    "CREATE TABLE events_v6 (id TEXT%BYTE_ORDER% NOT NULL, seq BIGINT NOT NULL,"
+    " date TEXT%BYTE_ORDER%, src_code TEXT%BYTE_ORDER% NOT NULL, src_country TEXT%BYTE_ORDER%,"
+    " tgt_code TEXT%BYTE_ORDER%, tgt_country TEXT%BYTE_ORDER%, cameo TEXT%BYTE_ORDER% NOT NULL,"
+    " loc_country TEXT%BYTE_ORDER%, num_articles BIGINT NOT NULL,"
+    " num_mentions BIGINT NOT NULL, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL)"
+    "%HOT_ROOM%;\n"
+    "INSERT INTO events_v6 SELECT id, seq, date, src_code, src_country, tgt_code, tgt_country,"
+    " cameo, loc_country, num_articles, num_mentions, first_seen, last_seen FROM events"
+    " ORDER BY seq;\n"
+    "DROP TABLE events;\n"
+    "ALTER TABLE events_v6 RENAME TO events;\n"
+    "CREATE UNIQUE INDEX events_key ON events ((" STORE_SQL_KEY_DATE(
+        "date") "), id);\n"
+                "CREATE INDEX events_src_code ON events (src_code);\n"
+                "CREATE INDEX events_tgt_code ON events (tgt_code);\n"
+                "CREATE INDEX events_src_country ON events (src_country);\n"
+                "CREATE INDEX events_tgt_country ON events (tgt_country);\n"
+                "CREATE INDEX events_cameo ON events (cameo);\n"
+                "CREATE INDEX events_loc_country ON events (loc_country)%SEQ_INDEX%",
 };
 
 _Static_assert(sizeof store_migrations / sizeof store_migrations[0] == STORE_SCHEMA_VERSION,
@@ -140,6 +176,7 @@ char *store_sql_migration(int i, bool sqlite)
         {"%HOT_ROOM%", "", " WITH (fillfactor = 80)"},
         {"%SEQ_INDEX%", ";\nCREATE INDEX events_seq ON events (seq)", ""},
         {"%BYTE_ORDER%", "", " COLLATE \"C\""},
+        {"%SEQ_PK%", "INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY"},
     };
     struct pl_buf b;
     pl_buf_init(&b);
@@ -206,15 +243,25 @@ void store_sql_filter(const struct pl_filter *f, struct pl_buf *sql, struct stor
     p->n = 0;
     if (!f)
         return;
+    /* Dates by the events' key index, whose first column is the date or '' (none): a date
+     * filter never matches ''. "to" 2023-10 includes 2023-10-31: the date is below 2023-11
+     * (its last byte raised, as for a prefix). */
+    const char *c = dollar ? " COLLATE \"C\"" : "";
     if (f->from) {
-        pl_buf_printf(sql, " AND e.date%s >= ", dollar ? " COLLATE \"C\"" : "");
+        pl_buf_printf(sql, " AND " STORE_SQL_KEY_DATE("e.date") "%s >= ", c);
         s_ph(sql, p, f->from, dollar, first);
     }
     if (f->to) {
-        /* "to" 2023-10 includes 2023-10-31: compare the date cut to the length of "to". */
-        pl_buf_printf(sql, " AND substr(e.date, 1, %zu)%s <= ", strlen(f->to),
-                      dollar ? " COLLATE \"C\"" : "");
-        s_ph(sql, p, f->to, dollar, first);
+        char hi[48];
+        snprintf(hi, sizeof hi, "%s", f->to);
+        size_t n = strlen(hi);
+        if (n)
+            hi[n - 1]++;
+        pl_buf_printf(sql,
+                      " AND " STORE_SQL_KEY_DATE("e.date") "%s > '' AND " STORE_SQL_KEY_DATE(
+                          "e.date") "%s < ",
+                      c, c);
+        s_ph(sql, p, hi, dollar, first);
     }
     if (f->actor) {
         pl_buf_puts(sql, " AND (");

@@ -12,11 +12,16 @@
  * in insertion order; %HOT_ROOM% after a table updated in place (PostgreSQL: free room in
  * each page for heap-only updates; SQLite: nothing); %SEQ_INDEX% where SQLite indexes the
  * events by seq (PostgreSQL does not); %BYTE_ORDER% after a text column compared byte by
- * byte (PostgreSQL: COLLATE "C"; SQLite's default). See store_sql_migration(). */
+ * byte (PostgreSQL: COLLATE "C"; SQLite's default); %SEQ_PK% for the log's key (SQLite:
+ * INTEGER PRIMARY KEY, the rowid itself). See store_sql_migration(). */
 extern const char *const store_migrations[];
 
 /* Migration i with the markers replaced, as a heap string (free it). */
 char *store_sql_migration(int i, bool sqlite);
+
+/* The first column of the events' key (migration 6): the date column col, or '' for an
+ * event without one. Lookups and the date filters write it so, for the index to serve them. */
+#define STORE_SQL_KEY_DATE(col) "coalesce(" col ", '')"
 
 #define STORE_SQL_MAX_PARAMS 12
 

@@ -46,7 +46,9 @@ static const char *const s_sql[Q_COUNT_] = {
     [Q_ARTICLE_NO] = "SELECT no FROM articles WHERE id = ?1",
     [Q_MENTION_PUT] = "INSERT OR IGNORE INTO mentions (id, article_no, xv, event_id, body)"
                       " VALUES (?1, ?2, ?3, ?4, ?5)",
-    [Q_EVENT_GET] = "SELECT l.body FROM events e JOIN log l ON l.seq = e.seq WHERE e.id = ?1",
+    /* Events by their key (migration 6): ?2 is the date, '' for none. */
+    [Q_EVENT_GET] = "SELECT l.body FROM events e JOIN log l ON l.seq = e.seq"
+                    " WHERE " STORE_SQL_KEY_DATE("e.date") " = ?2 AND e.id = ?1",
     [Q_EVENT_ARTICLE_PUT] = "INSERT OR IGNORE INTO event_articles (event_id, article_no)"
                             " VALUES (?1, ?2)",
     [Q_EVENT_PUT] = "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code,"
@@ -55,9 +57,10 @@ static const char *const s_sql[Q_COUNT_] = {
                     " ?13)",
     /* Only the columns a merge changes: the other indexes are left alone. */
     [Q_EVENT_UPDATE] = "UPDATE events SET seq = ?2, num_articles = ?3, num_mentions = ?4,"
-                       " last_seen = ?5 WHERE id = ?1",
-    [Q_EVENT_LOC] = "UPDATE events SET loc_country = ?2 WHERE id = ?1",
-    [Q_LOG_PUT] = "INSERT INTO log (seq, event_id, body) VALUES (?1, ?2, ?3)",
+                       " last_seen = ?5 WHERE " STORE_SQL_KEY_DATE("date") " = ?6 AND id = ?1",
+    [Q_EVENT_LOC] = "UPDATE events SET loc_country = ?2"
+                    " WHERE " STORE_SQL_KEY_DATE("date") " = ?3 AND id = ?1",
+    [Q_LOG_PUT] = "INSERT INTO log (seq, event_id, date, body) VALUES (?1, ?2, ?3, ?4)",
     [Q_HEAD] = "SELECT COALESCE(MAX(seq), 0) FROM log",
     /* Prepared once: one of each per batch. */
     [Q_SAVEPOINT] = "SAVEPOINT batch",
@@ -295,13 +298,14 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
     return 0;
 }
 
-static int s_events_get(void *h, const char *const *ids, size_t n, struct pl_buf *bodies,
-                        bool *found)
+static int s_events_get(void *h, const char *const *ids, const char *const *dates, size_t n,
+                        struct pl_buf *bodies, bool *found)
 {
     struct sq *s = h;
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = s_stmt(s, Q_EVENT_GET);
         s_text(st, 1, ids[i]);
+        s_text(st, 2, dates[i] ? dates[i] : "");
         int rc = sqlite3_step(st);
         found[i] = rc == SQLITE_ROW;
         if (found[i]) {
@@ -345,12 +349,14 @@ static int s_event_put(struct sq *s, const struct store_event_row *r)
         sqlite3_bind_int64(st, 3, e->num_articles);
         sqlite3_bind_int64(st, 4, e->num_mentions);
         s_text(st, 5, e->last_seen);
+        s_text(st, 6, c->date ? c->date : "");
         if (s_done(s, st, "event update") != 0)
             return -1;
         if (r->new_location) {
             st = s_stmt(s, Q_EVENT_LOC);
             s_text(st, 1, e->id);
             s_text(st, 2, c->location.country);
+            s_text(st, 3, c->date ? c->date : "");
             if (s_done(s, st, "event location") != 0)
                 return -1;
         }
@@ -358,7 +364,8 @@ static int s_event_put(struct sq *s, const struct store_event_row *r)
     st = s_stmt(s, Q_LOG_PUT);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)e->seq);
     s_text(st, 2, e->id);
-    sqlite3_bind_blob64(st, 3, r->body, r->len, SQLITE_STATIC);
+    s_text(st, 3, c->date);
+    sqlite3_bind_blob64(st, 4, r->body, r->len, SQLITE_STATIC);
     return s_done(s, st, "log insert");
 }
 
@@ -380,8 +387,9 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
     if (from_log && !store_filter_any(f))
         pl_buf_puts(&sql, "SELECT seq, body FROM log e WHERE seq > ?");
     else if (from_log)
-        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e ON e.id = l.event_id"
-                          " WHERE l.seq > ?");
+        pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l JOIN events e"
+                          " ON " STORE_SQL_KEY_DATE("e.date") " = " STORE_SQL_KEY_DATE(
+                              "l.date") " AND e.id = l.event_id WHERE l.seq > ?");
     else
         pl_buf_puts(&sql, "SELECT e.seq, l.body FROM events e JOIN log l ON l.seq = e.seq"
                           " WHERE e.seq > ?");

@@ -781,6 +781,64 @@ static void test_filters(void **state)
     batch_release(&a);
 }
 
+/* A mention without a date (the article gave none), made by mk() then stripped of it. */
+static void undated(struct pl_mention *m)
+{
+    free(m->c.date);
+    free(m->c.date_precision);
+    free(m->c.date_basis);
+    m->c.date = m->c.date_precision = m->c.date_basis = NULL;
+}
+
+/* Events without a date are found by their key ('' for the date) like any other: reports of
+ * one from two articles, the second read back from the database after a reopen (the cache
+ * is empty then), make one event; no date filter matches it. */
+static void test_undated_event(void **state)
+{
+    struct fx *f = *state;
+    struct batch a, b;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    mk(batch_add(&a), a.ev.id, "x1", "2023-10-23", "IRNGOV", "USAGOV", "036", "Wants talks.", 0.7);
+    undated(&a.m[0]);
+    mk(batch_add(&a), a.ev.id, "x1", "2023-10-23", "IRNGOV", "USAGOV", "036", "Dated.", 0.7);
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a, NOW1, &r);
+    assert_int_equal(r.count, 2);
+    store_ingest_result_release(&r);
+    store_db_close(&f->db);
+    f->db = fx_open(f);
+
+    batch_init(&b, "0000000000000000000000000000bbb2", "x1");
+    mk(batch_add(&b), b.ev.id, "x1", "2023-10-23", "IRNGOV", "USAGOV", "036", "Seeks talks.", 0.6);
+    undated(&b.m[0]);
+    ingest_ok(f->db, &b, NOW2, &r);
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.first_seq, 3);
+    store_ingest_result_release(&r);
+
+    struct got g = {0};
+    char err[256];
+    assert_int_equal(store_db_query(f->db, 0, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 2); /* the dated event and the undated one, merged */
+    assert_null(g.ev[1].c.date);
+    assert_int_equal(g.seq[1], 3);
+    assert_int_equal(g.ev[1].num_articles, 2);
+    assert_int_equal(g.ev[1].num_mentions, 2);
+    got_release(&g);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.to = (char[]){"2030"}}), 1);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.from = (char[]){"1900"}}), 1);
+    assert_int_equal(query_n(f->db, &(struct pl_filter){.cameo = (char[]){"036"}}), 2);
+    /* SINCE with a filter finds the log's rows' events by the same key */
+    assert_int_equal(store_db_since(f->db, 0, &(struct pl_filter){.cameo = (char[]){"03"}}, 10,
+                                    collect, &g, err, sizeof err),
+                     0);
+    assert_int_equal(g.n, 3);
+    assert_null(g.ev[2].c.date);
+    got_release(&g);
+    batch_release(&a);
+    batch_release(&b);
+}
+
 /* The event an older store left behind for the migration tests: article a's mention of
  * TURGOV 190 SYRREB on 2022-05-01 as batch (a, x1), and that event at seq 7, encoded in body;
  * its id in eid. */
@@ -1039,6 +1097,133 @@ static void test_migration_from_v3(void **state)
     f->db = fx_open(f);
 }
 
+/* A database at schema version 5 (events keyed by id; the log without dates), with a dated
+ * event at seq 7 and an undated one at seq 8, is migrated on open to events keyed by (date,
+ * id): both are found again by new reports (merged, not duplicated), the log has their
+ * dates, and the date filters read them by the key index. */
+static void test_migration_from_v5(void **state)
+{
+    SQLITE_ONLY();
+    struct fx *f = *state;
+    store_db_close(&f->db);
+    char dir[96], path[128], err[512] = "";
+    snprintf(dir, sizeof dir, "%s/v5", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof path, "%s/parley.db", dir);
+    struct batch a;
+    char eid[33];
+    struct pl_buf body;
+    old_event(&a, eid, &body);
+    /* the undated event, reported by the same article */
+    struct pl_mention *m = batch_add(&a);
+    mk(m, a.ev.id, "x1", "2022-05-01", "TURGOV", "SYRREB", "190", "Shells.", 0.8);
+    undated(m);
+    char uid[33];
+    store_event_id(&m->c, uid);
+    struct pl_event ue = {.id = uid,
+                          .seq = 8,
+                          .c = m->c,
+                          .num_articles = 1,
+                          .num_mentions = 1,
+                          .articles = &m->article,
+                          .n_articles = 1,
+                          .first_seen = (char[]){"2022-05-01T00:00:00Z"},
+                          .last_seen = (char[]){"2022-05-01T00:00:00Z"}};
+    struct pl_buf ubody;
+    pl_buf_init(&ubody);
+    assert_int_equal(pl_event_encode(&ue, &ubody, NULL), PL_OK);
+    static const char *const v5[] = {
+        "INSERT INTO articles (id, url, outlet, title, published, stored_at) VALUES"
+        " (?1, 'https://news.example/a', 'Example', NULL, NULL, '2022-05-01T00:00:00Z')",
+        "INSERT INTO batches (article_no, xv, first_seq, count, mentions, stored_at) VALUES"
+        " (1, 'x1', 7, 2, 2, '2022-05-01T00:00:00Z')",
+        "INSERT INTO mentions (article_no, id, xv, event_id, body) VALUES (1, ?2, 'x1', ?3,"
+        " x'00')",
+        "INSERT INTO event_articles (article_no, event_id) VALUES (1, ?3)",
+        "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code, tgt_country, cameo,"
+        " num_articles, num_mentions, first_seen, last_seen) VALUES (?3, 7, '2022-05-01',"
+        " 'TURGOV', 'TUR', 'SYRREB', 'SYR', '190', 1, 1, 'x', 'x')",
+        "INSERT INTO log (seq, event_id, body) VALUES (7, ?3, ?4)",
+        NULL,
+    };
+    old_database(path, 5, &a, eid, &body, v5);
+    {
+        sqlite3 *raw;
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+        static const char *const u[] = {
+            "INSERT INTO mentions (article_no, id, xv, event_id, body) VALUES (1, ?2, 'x1', ?1,"
+            " x'00')",
+            "INSERT INTO event_articles (article_no, event_id) VALUES (1, ?1)",
+            "INSERT INTO events (id, seq, date, src_code, src_country, tgt_code, tgt_country,"
+            " cameo, num_articles, num_mentions, first_seen, last_seen) VALUES (?1, 8, NULL,"
+            " 'TURGOV', 'TUR', 'SYRREB', 'SYR', '190', 1, 1, 'x', 'x')",
+            "INSERT INTO log (seq, event_id, body) VALUES (8, ?1, ?3)",
+        };
+        for (size_t i = 0; i < sizeof u / sizeof u[0]; i++) {
+            assert_int_equal(sqlite3_prepare_v2(raw, u[i], -1, &st, NULL), SQLITE_OK);
+            sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
+            if (sqlite3_bind_parameter_count(st) >= 2)
+                sqlite3_bind_text(st, 2, m->id, -1, SQLITE_STATIC);
+            if (sqlite3_bind_parameter_count(st) >= 3)
+                sqlite3_bind_blob(st, 3, ubody.data, (int)ubody.len, SQLITE_STATIC);
+            assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+            sqlite3_finalize(st);
+        }
+        sqlite3_close(raw);
+    }
+
+    struct store_db *db = open_sqlite_dir(dir);
+    assert_int_equal(store_db_head(db), 8);
+    /* the same two reports by a newer extractor: both events change, none is new */
+    struct batch a2;
+    batch_init(&a2, a.ev.id, "x2");
+    mk(batch_add(&a2), a2.ev.id, "x2", "2022-05-01", "TURGOV", "SYRREB", "190", "Raids.", 0.9);
+    mk(batch_add(&a2), a2.ev.id, "x2", "2022-05-01", "TURGOV", "SYRREB", "190", "Shelling.", 0.8);
+    undated(&a2.m[1]);
+    struct store_ingest_result r;
+    ingest_ok(db, &a2, NOW2, &r);
+    assert_int_equal(r.first_seq, 9);
+    assert_int_equal(r.count, 2);
+    store_ingest_result_release(&r);
+    struct got g = {0};
+    assert_int_equal(store_db_query(db, 0, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(g.ev[i].num_mentions, 2);
+        assert_int_equal(g.ev[i].num_articles, 1);
+    }
+    got_release(&g);
+    assert_int_equal(query_n(db, &(struct pl_filter){.from = (char[]){"2022-05"}}), 1);
+    assert_int_equal(query_n(db, &(struct pl_filter){.to = (char[]){"2022-05-01"}}), 1);
+    assert_int_equal(store_db_since(db, 0, &(struct pl_filter){.cameo = (char[]){"19"}}, 10,
+                                    collect, &g, err, sizeof err),
+                     0);
+    assert_int_equal(g.n, 4); /* every version, old and new */
+    got_release(&g);
+    store_db_close(&db);
+    sqlite3 *raw;
+    sqlite3_stmt *st = raw_row(path,
+                               "SELECT (SELECT count(*) FROM events), (SELECT date FROM log"
+                               " WHERE seq = 7), (SELECT date IS NULL FROM log WHERE seq = 8),"
+                               " (SELECT count(*) FROM sqlite_master WHERE name IN"
+                               " ('events_key', 'events_date')), (SELECT name FROM"
+                               " sqlite_master WHERE name = 'events_key' AND ?1 <> '')",
+                               eid, &raw);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    assert_string_equal((const char *)sqlite3_column_text(st, 1), "2022-05-01");
+    assert_int_equal(sqlite3_column_int(st, 2), 1);
+    assert_int_equal(sqlite3_column_int(st, 3), 1); /* the key, not the old date index */
+    assert_string_equal((const char *)sqlite3_column_text(st, 4), "events_key");
+    sqlite3_finalize(st);
+    sqlite3_close(raw);
+    pl_buf_release(&ubody);
+    pl_buf_release(&body);
+    batch_release(&a);
+    batch_release(&a2);
+    f->db = fx_open(f);
+}
+
 /* Runs sql on the PostgreSQL test database; params $1.. are text, NULL-terminated. */
 static void pg_run(PGconn *c, const char *sql, ...)
 {
@@ -1140,6 +1325,12 @@ static void test_pg_migration_from_v2(void **state)
         assert_int_equal(g.seq[0], 9);
         got_release(&g);
     }
+    /* every version of it with a filter: the migrated log row found its event by the date
+     * migration 6 gave it */
+    assert_int_equal(store_db_since(f->db, 0, &fl[1], 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 3);
+    assert_int_equal(g.seq[0], 7);
+    got_release(&g);
     pl_buf_release(&body);
     pl_buf_release(&hex);
     batch_release(&a);
@@ -1224,41 +1415,65 @@ static void test_read_only(void **state)
 /* PostgreSQL: every filter the store writes is served by an index of events (whose columns
  * compare byte by byte, as the filters' prefix and date ranges do), whatever the database's
  * own collation: with sequential scans priced out, no plan reads events whole. */
-static void test_pg_filters_use_indexes(void **state)
+/* Each filter reads the events it wants by an index (the key's date for dates), on both
+ * databases: a plan that reads events whole is a failure. */
+static void test_filters_use_indexes(void **state)
 {
-    (void)state;
-    if (!g_pg)
-        skip();
-    PGconn *c = PQconnectdb(g_pg);
-    assert_int_equal(PQstatus(c), CONNECTION_OK);
-    PQclear(PQexec(c, "SET enable_seqscan = off"));
+    struct fx *f = *state;
     struct pl_filter filters[] = {
         {.actor = (char[]){"USAGOV"}},    {.cameo = (char[]){"19"}},
-        {.from = (char[]){"2024-01-01"}}, {.country = (char[]){"USA"}},
-        {.loc_country = (char[]){"IRN"}},
+        {.from = (char[]){"2024-01-01"}}, {.to = (char[]){"2024-06"}},
+        {.country = (char[]){"USA"}},     {.loc_country = (char[]){"IRN"}},
     };
+    PGconn *c = NULL;
+    sqlite3 *raw = NULL;
+    if (g_pg) {
+        c = PQconnectdb(g_pg);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        PQclear(PQexec(c, "SET enable_seqscan = off"));
+    } else {
+        char path[128];
+        snprintf(path, sizeof path, "%s/parley.db", f->dir);
+        assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    }
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         struct pl_buf sql, plan;
         pl_buf_init(&sql);
         pl_buf_init(&plan);
-        pl_buf_puts(&sql, "EXPLAIN SELECT e.id FROM events e WHERE true");
+        pl_buf_puts(&sql, g_pg ? "EXPLAIN SELECT e.id FROM events e WHERE true"
+                               : "EXPLAIN QUERY PLAN SELECT e.id FROM events e WHERE 1");
         struct store_sql_params prm;
-        store_sql_filter(&filters[i], &sql, &prm, true, 1);
-        const char *v[STORE_SQL_MAX_PARAMS];
-        for (int k = 0; k < prm.n; k++)
-            v[k] = prm.v[k];
-        PGresult *r = PQexecParams(c, sql.data, prm.n, NULL, v, NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK)
-            fail_msg("%s: %s", sql.data, PQresultErrorMessage(r));
-        for (int k = 0; k < PQntuples(r); k++)
-            pl_buf_printf(&plan, "%s\n", PQgetvalue(r, k, 0));
-        PQclear(r);
-        if (strstr(plan.data, "Seq Scan"))
+        store_sql_filter(&filters[i], &sql, &prm, g_pg != NULL, 1);
+        if (g_pg) {
+            const char *v[STORE_SQL_MAX_PARAMS];
+            for (int k = 0; k < prm.n; k++)
+                v[k] = prm.v[k];
+            PGresult *r = PQexecParams(c, sql.data, prm.n, NULL, v, NULL, NULL, 0);
+            if (PQresultStatus(r) != PGRES_TUPLES_OK)
+                fail_msg("%s: %s", sql.data, PQresultErrorMessage(r));
+            for (int k = 0; k < PQntuples(r); k++)
+                pl_buf_printf(&plan, "%s\n", PQgetvalue(r, k, 0));
+            PQclear(r);
+        } else {
+            sqlite3_stmt *st;
+            if (sqlite3_prepare_v2(raw, sql.data, -1, &st, NULL) != SQLITE_OK)
+                fail_msg("%s: %s", sql.data, sqlite3_errmsg(raw));
+            for (int k = 0; k < prm.n; k++)
+                sqlite3_bind_text(st, k + 1, prm.v[k], -1, SQLITE_STATIC);
+            while (sqlite3_step(st) == SQLITE_ROW)
+                pl_buf_printf(&plan, "%s\n", (const char *)sqlite3_column_text(st, 3));
+            sqlite3_finalize(st);
+        }
+        /* PostgreSQL says Seq Scan, SQLite "SCAN e" (and "SEARCH e USING INDEX" when not) */
+        if (strstr(plan.data, g_pg ? "Seq Scan" : "SCAN e") || !plan.len)
             fail_msg("%s\nreads events whole:\n%s", sql.data, plan.data);
         pl_buf_release(&sql);
         pl_buf_release(&plan);
     }
-    PQfinish(c);
+    if (c)
+        PQfinish(c);
+    if (raw)
+        sqlite3_close(raw);
 }
 
 static void test_pg_one_writer(void **state)
@@ -1296,12 +1511,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_batch_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undated_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_v5, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_migration_from_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pg_filters_use_indexes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_filters_use_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_one_writer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
