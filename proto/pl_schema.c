@@ -397,9 +397,8 @@ static enum pl_status s_pack_fields(const struct pl_schema *s, const void *rec, 
                 return s_fail(diag, PL_E_MISSING, f->key);
             continue;
         }
-        size_t klen = strlen(f->key);
-        rc |= msgpack_pack_str(pk, klen);
-        rc |= msgpack_pack_str_body(pk, f->key, klen);
+        rc |= msgpack_pack_str(pk, f->klen);
+        rc |= msgpack_pack_str_body(pk, f->key, f->klen);
         switch (f->type) {
         case PL_FT_STR: {
             const char *v = *CFIELD(rec, f->off, char *);
@@ -508,7 +507,7 @@ static const struct pl_field *s_find(const struct pl_schema *s, void *rec, const
             continue;
         }
         /* the first byte rules out most fields before their keys are measured */
-        if ((klen == 0 || f->key[0] == key[0]) && strlen(f->key) == klen &&
+        if ((klen == 0 || f->key[0] == key[0]) && f->klen == klen &&
             memcmp(f->key, key, klen) == 0) {
             *base = rec;
             return f;

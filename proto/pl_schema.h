@@ -42,6 +42,7 @@ struct pl_schema;
 
 struct pl_field {
     const char *key;             /* map key on the wire and in JSON */
+    size_t klen;                 /* strlen(key) */
     enum pl_ftype type;          /* representation, see the table above */
     bool required;               /* absent -> PL_E_MISSING (both directions) */
     size_t off;                  /* offset of the value in the struct */

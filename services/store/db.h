@@ -5,7 +5,7 @@
  * sequence numbers - lives once, in db.c, on top of them:
  *
  *   - each EVENTS batch is atomic: batches stored together share one transaction (group
- *     commit), each in its own savepoint; nothing is visible until the commit;
+ *     commit), and one that fails is rolled back alone; nothing is visible until the commit;
  *   - a batch is keyed by (article id, extractor version): the same batch again gets the
  *     answer it got the first time (first_seq, count) and changes nothing;
  *   - a mention is keyed by its id: a duplicate never makes a row or counts twice;
@@ -81,14 +81,15 @@ uint64_t store_db_head(const struct store_db *db);
 int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char *now,
                     struct store_ingest_result *res, char *err, size_t errlen) PL_WUR;
 
-/* Group commit: stores n batches in one transaction, each in its own savepoint, so a batch
- * that fails is rolled back alone (res[i].failed, res[i].error) and the others commit. 0 when
- * the transaction committed; -1 when it could not (err says why; nothing was stored and
- * every res[i] is empty). Seqs stay gapless: a rolled-back batch gives its seqs back.
- * PostgreSQL first stores the group as a whole (reads up front, writes at commit, a few
- * statements for all its rows); when anything of it fails, it stores it again batch by
- * batch, so the outcome is the same (store_db_redone counts these; err then says what made
- * the first attempt fail, though 0 is returned). */
+/* Group commit: stores n batches in one transaction, so that a batch that fails is rolled
+ * back alone (res[i].failed, res[i].error) and the others commit. 0 when the transaction
+ * committed; -1 when it could not (err says why; nothing was stored and every res[i] is
+ * empty). Seqs stay gapless: a rolled-back batch gives its seqs back. The group is stored
+ * as a whole first, without a savepoint a batch (PostgreSQL: reads up front, writes at
+ * commit, a few statements for all its rows); when anything of it fails, it is rolled back
+ * and stored again batch by batch, each in a savepoint, so the outcome is the same
+ * (store_db_redone counts these; err then says what made the first attempt fail, though 0
+ * is returned). */
 int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
                           const char *now, struct store_ingest_result *res, char *err,
                           size_t errlen) PL_WUR;

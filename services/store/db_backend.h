@@ -40,7 +40,8 @@ struct store_db_ops {
     int (*commit)(void *h);
     int (*rollback)(void *h);
     /* A savepoint inside the transaction, released on success or rolled back to (and
-     * released) on failure: how one batch of a group commit fails alone. */
+     * released) on failure: how one batch of a group commit fails alone when the group is
+     * stored again batch by batch (a first attempt has none: see db.c's s_group). */
     int (*savepoint)(void *h);
     int (*release)(void *h);
     int (*rollback_to)(void *h);
@@ -76,9 +77,10 @@ struct store_db_ops {
      * that takes it stores the articles now, answers the group's reads (batch_get,
      * mentions_put's novelty, events_get) from what it fetched and what the group wrote,
      * and holds every write until commit: a client-server database then takes two round
-     * trips a group instead of several a batch. Savepoints do nothing then; a batch rolled
-     * back, or a statement refused at commit, makes commit answer 1, and db.c stores the
-     * group again without prefetch, batch by batch in savepoints. -1: the same, at once. */
+     * trips a group instead of several a batch. db.c asks for no savepoint in such a group
+     * (nor in any first attempt at a group): a batch that fails makes it roll the whole group
+     * back, as does commit answering 1 (a statement refused at commit), and store the group
+     * again without prefetch, batch by batch in savepoints. -1: the same, at once. */
     int (*prefetch)(void *h, const struct pl_article_ref *articles, size_t n_articles,
                     const char *const *event_ids, const char *const *event_dates, size_t n_ids,
                     const char *now);

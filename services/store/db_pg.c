@@ -149,7 +149,6 @@ static const uint32_t s_bt_oids[B_COUNT_] = {OID_INT8, OID_TEXT, OID_INT8,
 
 struct s_defer {
     bool on;               /* the open transaction is a deferred group */
-    bool doomed;           /* a batch of it was rolled back: it is stored again */
     struct s_map arts;     /* article id -> a: its number, b: 1 once known */
     struct s_map batches;  /* article id, xv -> a: first seq, b: count */
     struct s_map mentions; /* article id, mention id: stored */
@@ -448,10 +447,6 @@ static int s_commit(void *h)
 {
     struct pg *p = h;
     bool deferred = p->d.on;
-    if (deferred && p->d.doomed) {
-        snprintf(p->err, sizeof p->err, "a batch of the group was rolled back");
-        return 1;
-    }
     int rc = deferred ? s_flush(p) : 0;
     if (rc == 0)
         rc = s_queue(p, "commit", NULL, "COMMIT", NULL, 0);
@@ -488,20 +483,16 @@ static int s_rollback(void *h)
     return s_keep_exec(p, "ROLLBACK");
 }
 
-/* Deferred, a batch has no savepoint: one that fails dooms the group (see s_commit). */
+/* Savepoints are for the second attempt at a group, batch by batch, never deferred: in a
+ * deferred group a batch that fails has db.c roll the whole group back. */
 static int s_savepoint(void *h)
 {
-    struct pg *p = h;
-    if (p->d.on)
-        return 0;
     return s_queue(h, "savepoint", NULL, "SAVEPOINT batch", NULL, 0);
 }
 
 static int s_release(void *h)
 {
     struct pg *p = h;
-    if (p->d.on)
-        return 0;
     if (s_queue(p, "release", NULL, "RELEASE SAVEPOINT batch", NULL, 0) != 0) {
         s_sync(p, NULL);
         return -1;
@@ -512,10 +503,6 @@ static int s_release(void *h)
 static int s_rollback_to(void *h)
 {
     struct pg *p = h;
-    if (p->d.on) {
-        p->d.doomed = true;
-        return 0;
-    }
     char keep[sizeof p->err];
     memcpy(keep, p->err, sizeof keep);
     if (p->queued)
@@ -938,7 +925,7 @@ static void s_defer_reset(struct s_defer *d)
     s_arrs_open(d->lg, s_log_oids, L_COUNT_);
     s_arrs_open(d->bt, s_bt_oids, B_COUNT_);
     d->n_m = d->n_pr = d->n_lg = d->n_bt = 0;
-    d->on = d->doomed = false;
+    d->on = false;
 }
 
 /* "x<US>y": a key of two ids. */
