@@ -1357,27 +1357,37 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
         pl_buf_release(&sql);
         return -1;
     }
-    PGresult *r = PQexecParams(p->c, sql.data, 1 + prm.n, NULL, v, NULL, NULL, 1);
+    /* Row by row (single-row mode): the caller decodes each row while the server is still
+     * reading and sending the next ones, where a whole result had it wait for the last. */
+    int rc = 0;
+    bool stop = false;
+    if (PQsendQueryParams(p->c, sql.data, 1 + prm.n, NULL, v, NULL, NULL, 1) != 1) {
+        rc = s_fail(p, "read", NULL);
+    } else {
+        PQsetSingleRowMode(p->c); /* when it cannot be had, the result comes whole */
+        PGresult *r;
+        while ((r = PQgetResult(p->c)) != NULL) {
+            ExecStatusType st = PQresultStatus(r);
+            if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK) {
+                if (rc == 0)
+                    rc = s_fail(p, "read", r);
+                PQclear(r);
+                continue;
+            }
+            /* after the caller had enough, the rest (at most a page) is read and dropped */
+            for (int i = 0; !stop && i < PQntuples(r); i++) {
+                if (PQgetlength(r, i, 0) != 8)
+                    continue;
+                stop = fn(s_be64(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1),
+                          (size_t)PQgetlength(r, i, 1), arg) != 0;
+            }
+            PQclear(r);
+        }
+    }
     pl_buf_release(&sql);
-    if (walk && s_exec(p, "RESET enable_sort; RESET enable_bitmapscan") != 0) {
-        PQclear(r);
+    if (walk && s_exec(p, "RESET enable_sort; RESET enable_bitmapscan") != 0)
         return -1;
-    }
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        s_fail(p, "read", r);
-        PQclear(r);
-        return -1;
-    }
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++) {
-        if (PQgetlength(r, i, 0) != 8)
-            continue;
-        if (fn(s_be64(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1),
-               arg) != 0)
-            break;
-    }
-    PQclear(r);
-    return 0;
+    return rc;
 }
 
 static int s_fail_statement(void *h)

@@ -842,6 +842,52 @@ static void test_undated_event(void **state)
     batch_release(&b);
 }
 
+/* collect(), stopping after two rows. */
+static int collect_two(uint64_t seq, const void *body, size_t len, void *arg)
+{
+    collect(seq, body, len, arg);
+    return ((struct got *)arg)->n == 2;
+}
+
+/* A reader that stops early (its callback says so) gets no more rows, and the database is
+ * ready for the next read and the next batch (PostgreSQL sends a page row by row: the rest
+ * of it is read and dropped). */
+static void test_read_stops_early(void **state)
+{
+    struct fx *f = *state;
+    struct batch a;
+    batch_init(&a, "0000000000000000000000000000aaa1", "x1");
+    for (int i = 0; i < 5; i++) {
+        char cameo[8];
+        snprintf(cameo, sizeof cameo, "0%d", 1 + i);
+        mk(batch_add(&a), a.ev.id, "x1", "2023-10-23", "IRNGOV", "USAGOV", cameo, "Said.", 0.7);
+    }
+    struct store_ingest_result r;
+    ingest_ok(f->db, &a, NOW1, &r);
+    store_ingest_result_release(&r);
+    struct got g = {0};
+    char err[256];
+    for (int from_log = 0; from_log < 2; from_log++) {
+        int rc = from_log ? store_db_since(f->db, 0, NULL, 10, collect_two, &g, err, sizeof err)
+                          : store_db_query(f->db, 0, NULL, 10, collect_two, &g, err, sizeof err);
+        assert_int_equal(rc, 0);
+        assert_int_equal(g.n, 2);
+        assert_int_equal(g.seq[1], 2);
+        got_release(&g);
+    }
+    assert_int_equal(store_db_since(f->db, 2, NULL, 10, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 3);
+    got_release(&g);
+    struct batch b;
+    batch_init(&b, "0000000000000000000000000000bbb2", "x1");
+    mk(batch_add(&b), b.ev.id, "x1", "2023-10-23", "IRNGOV", "USAGOV", "01", "Said.", 0.7);
+    ingest_ok(f->db, &b, NOW2, &r);
+    assert_int_equal(r.first_seq, 6);
+    store_ingest_result_release(&r);
+    batch_release(&a);
+    batch_release(&b);
+}
+
 /* The event an older store left behind for the migration tests: article a's mention of
  * TURGOV 190 SYRREB on 2022-05-01 as batch (a, x1), and that event at seq 7, encoded in body;
  * its id in eid. */
@@ -1515,6 +1561,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_batch_stores_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_undated_event, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_stops_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v3, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v5, setup, teardown),
