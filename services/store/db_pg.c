@@ -1332,8 +1332,11 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
      * many rows are current, is kept from reading the whole rest of the log to sort it
      * (enable_sort and enable_bitmapscan off for the statement; 0.15 s against 0.8 s a page
      * of 4,096 over a log of 200,000). Filtered, the matching events are found by their
-     * indexes first. */
-    bool walk = !from_log && !filtered;
+     * indexes first. The log's versions with a filter (SINCE) are walked the same way, each
+     * row's event looked up by its key, until the page is full: left to choose, the planner
+     * read the whole log into a hash join for every page (0.21 s against 0.08 s a page over
+     * a log of 200,000 versions, and a replay of n pages read it n times). */
+    bool walk = (!from_log && !filtered) || (from_log && filtered);
     if (from_log && !filtered)
         pl_buf_puts(&sql, "SELECT l.seq, l.body FROM log l WHERE l.seq > $1");
     else if (from_log)
@@ -1353,7 +1356,8 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
     v[0] = a;
     for (int i = 0; i < prm.n; i++)
         v[i + 1] = prm.v[i];
-    if (walk && s_exec(p, "SET enable_sort = off; SET enable_bitmapscan = off") != 0) {
+    if (walk && s_exec(p, "SET enable_sort = off; SET enable_bitmapscan = off;"
+                          " SET enable_hashjoin = off; SET enable_mergejoin = off") != 0) {
         pl_buf_release(&sql);
         return -1;
     }
@@ -1385,7 +1389,8 @@ static int s_read(void *h, bool from_log, uint64_t after, const struct pl_filter
         }
     }
     pl_buf_release(&sql);
-    if (walk && s_exec(p, "RESET enable_sort; RESET enable_bitmapscan") != 0)
+    if (walk && s_exec(p, "RESET enable_sort; RESET enable_bitmapscan; RESET enable_hashjoin;"
+                          " RESET enable_mergejoin") != 0)
         return -1;
     return rc;
 }
