@@ -116,6 +116,27 @@ static int s_decode(uint64_t seq, const void *body, size_t len, void *arg)
     return 0;
 }
 
+/* Reads everything page by page as the store's clients ask for it - the log's versions
+ * (SINCE) or the current events (QUERY), f NULL for all - decoding each: the seconds it took.
+ * Exits on an error. */
+static double s_read_all(struct store_db *db, bool log, const struct pl_filter *f,
+                         struct counter *c)
+{
+    char err[512];
+    double t0 = s_now();
+    for (;;) {
+        unsigned long before = c->n;
+        int rc = log ? store_db_since(db, c->last, f, PL_MAX_BATCH, s_decode, c, err, sizeof err)
+                     : store_db_query(db, c->last, f, PL_MAX_BATCH, s_decode, c, err, sizeof err);
+        if (rc != 0) {
+            fprintf(stderr, "bench_store: %s\n", err);
+            exit(70);
+        }
+        if (c->n - before < PL_MAX_BATCH)
+            return s_now() - t0;
+    }
+}
+
 static unsigned long s_arg(const char *s, const char *name)
 {
     uint64_t v;
@@ -259,49 +280,12 @@ int main(int argc, char **argv)
     double ingest_s = s_now() - t0;
     uint64_t head = store_db_head(db);
 
-    struct counter rep = {0};
-    t0 = s_now();
-    for (;;) {
-        unsigned long before = rep.n;
-        if (store_db_since(db, rep.last, NULL, PL_MAX_BATCH, s_decode, &rep, err, sizeof err) !=
-            0) {
-            fprintf(stderr, "bench_store: %s\n", err);
-            return 70;
-        }
-        if (rep.n - before < PL_MAX_BATCH)
-            break;
-    }
-    double replay_s = s_now() - t0;
-
-    struct counter q = {0};
-    t0 = s_now();
-    for (;;) {
-        unsigned long before = q.n;
-        if (store_db_query(db, q.last, NULL, PL_MAX_BATCH, s_decode, &q, err, sizeof err) != 0) {
-            fprintf(stderr, "bench_store: %s\n", err);
-            return 70;
-        }
-        if (q.n - before < PL_MAX_BATCH)
-            break;
-    }
-    double query_s = s_now() - t0;
-
+    struct counter rep = {0}, q = {0}, fr = {0};
+    double replay_s = s_read_all(db, true, NULL, &rep);
+    double query_s = s_read_all(db, false, NULL, &q);
     /* A subscriber's replay with a filter (CAMEO 04: 4 of the 20 codes, a fifth of the log),
      * page by page as parley tail --cameo 04 --from-start asks for it. */
-    struct counter fr = {0};
-    struct pl_filter cameo04 = {.cameo = (char[]){"04"}};
-    t0 = s_now();
-    for (;;) {
-        unsigned long before = fr.n;
-        if (store_db_since(db, fr.last, &cameo04, PL_MAX_BATCH, s_decode, &fr, err, sizeof err) !=
-            0) {
-            fprintf(stderr, "bench_store: %s\n", err);
-            return 70;
-        }
-        if (fr.n - before < PL_MAX_BATCH)
-            break;
-    }
-    double filtered_s = s_now() - t0;
+    double filtered_s = s_read_all(db, true, &(struct pl_filter){.cameo = (char[]){"04"}}, &fr);
     store_db_close(&db);
 
     struct rusage ru;

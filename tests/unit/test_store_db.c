@@ -950,6 +950,16 @@ static struct store_db *open_sqlite_dir(char *dir)
     return db;
 }
 
+/* A folder of its own (f->dir/name) for an older store's database, the fixture's database
+ * closed: dir and the database's path in it. */
+static void old_folder(struct fx *f, const char *name, char dir[96], char path[128])
+{
+    store_db_close(&f->db);
+    snprintf(dir, 96, "%s/%s", f->dir, name);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, 128, "%s/parley.db", dir);
+}
+
 /* The one row sql (?1 bound to id) reads straight from the SQLite file at path: the
  * statement, stepped to it; *raw is the connection (finalize, then close both). */
 static sqlite3_stmt *raw_row(const char *path, const char *sql, const char *id, sqlite3 **raw)
@@ -969,12 +979,8 @@ static void test_migration_from_v1(void **state)
 {
     SQLITE_ONLY();
     struct fx *f = *state;
-    store_db_close(&f->db);
-    char dir[96];
-    snprintf(dir, sizeof dir, "%s/old", f->dir);
-    assert_int_equal(mkdir(dir, 0700), 0);
-    char path[128];
-    snprintf(path, sizeof path, "%s/parley.db", dir);
+    char dir[96], path[128];
+    old_folder(f, "old", dir, path);
 
     /* An event as the version-1 store wrote it, at seq 7. */
     struct batch a;
@@ -1060,11 +1066,8 @@ static void test_migration_from_v3(void **state)
 {
     SQLITE_ONLY();
     struct fx *f = *state;
-    store_db_close(&f->db);
     char dir[96], path[128], err[512] = "";
-    snprintf(dir, sizeof dir, "%s/v3", f->dir);
-    assert_int_equal(mkdir(dir, 0700), 0);
-    snprintf(path, sizeof path, "%s/parley.db", dir);
+    old_folder(f, "v3", dir, path);
     struct batch a;
     char eid[33];
     struct pl_buf body;
@@ -1154,11 +1157,8 @@ static void test_migration_from_v5(void **state)
 {
     SQLITE_ONLY();
     struct fx *f = *state;
-    store_db_close(&f->db);
     char dir[96], path[128], err[512] = "";
-    snprintf(dir, sizeof dir, "%s/v5", f->dir);
-    assert_int_equal(mkdir(dir, 0700), 0);
-    snprintf(path, sizeof path, "%s/parley.db", dir);
+    old_folder(f, "v5", dir, path);
     struct batch a;
     char eid[33];
     struct pl_buf body;
