@@ -2136,6 +2136,15 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+/* The tests of the store's own work (ingest, merge, publication, replay, restarts, hostile
+ * clients, group commits): run again with the store on PostgreSQL. */
+#define STORE_TESTS                                                                                \
+    T(test_store_survives_hostile_clients_on_replay_and_ingest),                                   \
+        T(test_store_stores_merges_publishes_and_replays),                                         \
+        T(test_tail_survives_store_restart_and_resumes_from_state),                                \
+        T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),                                 \
+        T(test_extractor_and_store_code_an_article_end_to_end),                                    \
+        T(test_store_group_commits_answer_every_batch_with_gapless_seqs)
     const struct CMUnitTest tests[] = {
         T(test_fetcher_starts_logs_config_and_stops_on_sigterm),
         T(test_extractor_starts_logs_config_and_stops_on_sigterm),
@@ -2163,24 +2172,12 @@ int main(void)
         T(test_fetcher_stops_intake_at_the_high_water_mark),
         T(test_curve_lets_in_only_allowed_clients),
         T(test_curve_config_mistakes_exit_78),
-        T(test_store_survives_hostile_clients_on_replay_and_ingest),
-        T(test_store_stores_merges_publishes_and_replays),
-        T(test_tail_survives_store_restart_and_resumes_from_state),
-        T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),
-        T(test_extractor_and_store_code_an_article_end_to_end),
-        T(test_store_group_commits_answer_every_batch_with_gapless_seqs),
+        STORE_TESTS,
     };
-    /* On PostgreSQL: the tests of the store's own work (ingest, merge, publication, replay,
-     * restarts, hostile clients, group commits); the others do not touch its database. */
-    const struct CMUnitTest pg_tests[] = {
-        T(test_store_survives_hostile_clients_on_replay_and_ingest),
-        T(test_store_stores_merges_publishes_and_replays),
-        T(test_tail_survives_store_restart_and_resumes_from_state),
-        T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),
-        T(test_extractor_and_store_code_an_article_end_to_end),
-        T(test_store_group_commits_answer_every_batch_with_gapless_seqs),
-    };
+    /* On PostgreSQL: the others do not touch the store's database. */
+    const struct CMUnitTest pg_tests[] = {STORE_TESTS};
 #undef T
+#undef STORE_TESTS
     g_pg = getenv("PARLEY_TEST_PG");
     if (g_pg && *g_pg) {
         fprintf(stderr, "test_daemons: the store on PostgreSQL (%s)\n", g_pg);
