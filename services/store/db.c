@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "db_backend.h"
+#include "db_sql.h"
 #include "pl_id.h"
+
+struct s_pend;
 
 struct store_slot {
     struct pl_event e;
@@ -25,12 +28,19 @@ struct store_db {
     size_t *dirty; /* slots the open transaction changed */
     size_t n_dirty, cap_dirty;
     uint64_t cache_hits, cache_misses;
-    uint64_t redone;    /* groups a deferring backend had stored again batch by batch */
+    uint64_t redone;     /* groups a deferring backend had stored again batch by batch */
+    bool index_later;    /* the backend's events table is brought up to date in bulk */
+    struct s_pend *pend; /* ... and the events changed since: see s_pend_put */
+    size_t n_pend, cap_pend;
+    bool pend_unknown;  /* the map could not be rebuilt after a rollback: do it before use */
     char *fail_article; /* tests: see store_db_fail_article */
     bool fail_in_db;    /* ... with a statement the database refuses */
 };
 
 static void s_seterr(char *err, size_t errlen, const char *fmt, ...) PL_PRINTF(3, 4);
+static int s_pend_rebuild(struct store_db *db);
+static void s_pend_clear(struct store_db *db);
+static int s_flush(struct store_db *db, char *err, size_t errlen);
 
 static void s_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -67,6 +77,15 @@ struct store_db *store_db_open(const struct store_db_config *cfg, char *err, siz
         store_db_close(&db);
         return NULL;
     }
+    /* A writer catches up with what its last run left in the log only. */
+    db->index_later = !cfg->read_only && ops->index_put != NULL;
+    if (db->index_later && (s_pend_rebuild(db) != 0 || s_flush(db, err, errlen) != 0)) {
+        if (db->pend_unknown)
+            s_seterr(err, errlen, "cannot read the log's latest versions: %s", ops->errmsg(h));
+        db->index_later = false; /* nothing to flush on the way out */
+        store_db_close(&db);
+        return NULL;
+    }
     return db;
 }
 
@@ -74,6 +93,10 @@ void store_db_close(struct store_db **db)
 {
     if (!db || !*db)
         return;
+    /* What fails here is done by the next writer to open the database. */
+    (void)s_flush(*db, NULL, 0);
+    s_pend_clear(*db);
+    free((*db)->pend);
     (*db)->ops->close((*db)->h);
     for (size_t i = 0; i < (*db)->n_slots; i++)
         pl_event_release(&(*db)->slots[i].e);
@@ -246,12 +269,17 @@ static void s_first(struct pl_event *out, const char *id, const struct pl_mentio
  * truth: an entry is put in only after the database has the same version, and a rollback
  * evicts every entry the open transaction touched. */
 
-static size_t s_slot_of(const struct store_db *db, const char *id)
+static uint64_t s_hash(const char *id)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)id; *p; p++)
         h = (h ^ *p) * 1099511628211ull;
-    return (size_t)(h % db->n_slots);
+    return h;
+}
+
+static size_t s_slot_of(const struct store_db *db, const char *id)
+{
+    return (size_t)(s_hash(id) % db->n_slots);
 }
 
 static bool s_cache_has(const struct store_db *db, const char *id)
@@ -321,6 +349,241 @@ static void s_cache_settle(struct store_db *db, bool keep)
     db->n_dirty = 0;
 }
 
+/* --- events the events table does not have yet -----------------------------------------------
+ * With a backend that has index_put (SQLite), a merge appends its event's new version to the
+ * log and leaves the events table alone: the events changed since the table was last brought
+ * up to date wait in this map, and s_flush writes them all, sorted by key, in one
+ * transaction - a page of the table or of its seq index is then written once a flush instead
+ * of once a commit for each merge into it. The log stays the truth: the table holds every
+ * version up to its highest seq and none after it (a flush is one transaction), so what the
+ * map holds can always be read back from the log after that seq - which is how it is rebuilt
+ * after a rollback, and how a store opening a database its last run left unflushed catches
+ * up. Reads of the events table (queries, filtered replay) flush first. */
+
+enum { P_ID, P_DATE, P_SRC, P_SRC_C, P_TGT, P_TGT_C, P_CAMEO, P_LOC_C, P_FIRST, P_LAST, P_N };
+
+struct s_pend {
+    char *buf;        /* the row's text columns back to back (NULL: a free entry) */
+    int32_t off[P_N]; /* where each starts in buf; -1 for none */
+    uint64_t seq;
+    uint32_t num_articles, num_mentions;
+    bool new_location; /* the table's row may not have the location country yet */
+};
+
+/* Flushed at the latest when this many events wait (some 200 bytes each). */
+#define STORE_PEND_MAX 32768
+
+static char *s_pend_col(const struct s_pend *p, int col)
+{
+    return p->off[col] < 0 ? NULL : p->buf + p->off[col];
+}
+
+/* The entry of id, or the free entry where it would go (cap_pend > 0). */
+static struct s_pend *s_pend_slot(const struct store_db *db, const char *id)
+{
+    size_t mask = db->cap_pend - 1;
+    for (size_t i = (size_t)s_hash(id) & mask;; i = (i + 1) & mask) {
+        struct s_pend *p = &db->pend[i];
+        if (!p->buf || strcmp(p->buf + p->off[P_ID], id) == 0)
+            return p;
+    }
+}
+
+static const struct s_pend *s_pend_find(const struct store_db *db, const char *id)
+{
+    if (!db->n_pend)
+        return NULL;
+    const struct s_pend *p = s_pend_slot(db, id);
+    return p->buf ? p : NULL;
+}
+
+static void s_pend_clear(struct store_db *db)
+{
+    for (size_t i = 0; i < db->cap_pend && db->n_pend; i++)
+        if (db->pend[i].buf) {
+            free(db->pend[i].buf);
+            db->pend[i].buf = NULL;
+            db->n_pend--;
+        }
+    db->n_pend = 0;
+}
+
+/* Records e's new version as what its row is to become. */
+static void s_pend_put(struct store_db *db, const struct pl_event *e, bool new_location)
+{
+    if (2 * (db->n_pend + 1) > db->cap_pend) {
+        struct s_pend *old = db->pend;
+        size_t old_cap = db->cap_pend;
+        db->cap_pend = old_cap ? 2 * old_cap : 1024;
+        db->pend = pl_xcalloc(db->cap_pend, sizeof *db->pend);
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].buf)
+                *s_pend_slot(db, old[i].buf + old[i].off[P_ID]) = old[i];
+        free(old);
+    }
+    const struct pl_coding *c = &e->c;
+    const char *col[P_N] = {
+        [P_ID] = e->id,
+        [P_DATE] = c->date,
+        [P_SRC] = c->source.code,
+        [P_SRC_C] = c->source.country,
+        [P_TGT] = c->has_target ? c->target.code : NULL,
+        [P_TGT_C] = c->has_target ? c->target.country : NULL,
+        [P_CAMEO] = c->cameo,
+        [P_LOC_C] = c->has_location ? c->location.country : NULL,
+        [P_FIRST] = e->first_seen,
+        [P_LAST] = e->last_seen,
+    };
+    size_t len[P_N], total = 0;
+    for (int k = 0; k < P_N; k++) {
+        len[k] = col[k] ? strlen(col[k]) + 1 : 0;
+        total += len[k];
+    }
+    struct s_pend *p = s_pend_slot(db, e->id);
+    if (p->buf) {
+        new_location = new_location || p->new_location;
+        free(p->buf);
+    } else {
+        db->n_pend++;
+    }
+    p->buf = pl_xmalloc(total);
+    size_t at = 0;
+    for (int k = 0; k < P_N; k++) {
+        p->off[k] = col[k] ? (int32_t)at : -1;
+        if (col[k])
+            memcpy(p->buf + at, col[k], len[k]);
+        at += len[k];
+    }
+    p->seq = e->seq;
+    p->num_articles = e->num_articles;
+    p->num_mentions = e->num_mentions;
+    p->new_location = new_location;
+}
+
+struct s_tail {
+    struct store_db *db;
+    uint64_t last; /* the seq of the last version read */
+    uint32_t n;    /* versions read */
+    bool bad;      /* one did not decode */
+};
+
+/* A version read back from the log: what its event's row is to become. */
+static int s_tail_row(uint64_t seq, const void *body, size_t len, void *arg)
+{
+    struct s_tail *t = arg;
+    t->last = seq;
+    t->n++;
+    struct pl_event e;
+    if (pl_event_decode(body, len, &e, NULL) != PL_OK) {
+        t->bad = true;
+        return 1;
+    }
+    e.seq = seq;
+    s_pend_put(t->db, &e, e.c.has_location); /* the row may lack it: written again */
+    pl_event_release(&e);
+    return 0;
+}
+
+/* Refills the map from the log (inside or outside a transaction): the versions after the
+ * events table's highest seq. */
+static int s_pend_rebuild(struct store_db *db)
+{
+    s_pend_clear(db);
+    db->pend_unknown = true;
+    uint64_t after;
+    if (db->ops->indexed(db->h, &after) != 0)
+        return -1;
+    for (;;) {
+        struct s_tail t = {.db = db, .last = after};
+        if (db->ops->read(db->h, true, after, NULL, 4096, s_tail_row, &t) != 0 || t.bad)
+            return -1;
+        if (t.n < 4096)
+            break;
+        after = t.last;
+    }
+    db->pend_unknown = false;
+    return 0;
+}
+
+struct s_flush_row {
+    const struct s_pend *p;
+    const char *date; /* the key's first part: the date or '' */
+};
+
+static int s_cmp_flush(const void *a, const void *b)
+{
+    const struct s_flush_row *x = a, *y = b;
+    int c = strcmp(x->date, y->date);
+    return c ? c : strcmp(x->p->buf + x->p->off[P_ID], y->p->buf + y->p->off[P_ID]);
+}
+
+/* Writes every waiting event into the events table in one transaction. */
+static int s_flush(struct store_db *db, char *err, size_t errlen)
+{
+    const struct store_db_ops *o = db->ops;
+    if (!db->index_later || (!db->n_pend && !db->pend_unknown))
+        return 0;
+    if (o->begin(db->h) != 0 || (db->pend_unknown && s_pend_rebuild(db) != 0)) {
+        s_seterr(err, errlen, "cannot bring the events table up to date: %s", o->errmsg(db->h));
+        o->rollback(db->h);
+        return -1;
+    }
+    size_t n = db->n_pend, k = 0;
+    struct s_flush_row *order = pl_xcalloc(n ? n : 1, sizeof *order);
+    for (size_t i = 0; i < db->cap_pend && k < n; i++)
+        if (db->pend[i].buf) {
+            order[k].p = &db->pend[i];
+            order[k].date = s_pend_col(&db->pend[i], P_DATE);
+            if (!order[k].date)
+                order[k].date = "";
+            k++;
+        }
+    qsort(order, n, sizeof *order, s_cmp_flush);
+    struct pl_event *ev = pl_xcalloc(n ? n : 1, sizeof *ev);
+    struct store_event_row *rows = pl_xcalloc(n ? n : 1, sizeof *rows);
+    for (k = 0; k < n; k++) {
+        const struct s_pend *p = order[k].p;
+        struct pl_event *e = &ev[k];
+        /* A view of the entry's columns, not owned: never released. */
+        e->id = s_pend_col(p, P_ID);
+        e->seq = p->seq;
+        e->c.date = s_pend_col(p, P_DATE);
+        e->c.source.code = s_pend_col(p, P_SRC);
+        e->c.source.country = s_pend_col(p, P_SRC_C);
+        e->c.has_target = s_pend_col(p, P_TGT) != NULL;
+        e->c.target.code = s_pend_col(p, P_TGT);
+        e->c.target.country = s_pend_col(p, P_TGT_C);
+        e->c.cameo = s_pend_col(p, P_CAMEO);
+        e->c.has_location = s_pend_col(p, P_LOC_C) != NULL;
+        e->c.location.country = s_pend_col(p, P_LOC_C);
+        e->num_articles = p->num_articles;
+        e->num_mentions = p->num_mentions;
+        e->first_seen = s_pend_col(p, P_FIRST);
+        e->last_seen = s_pend_col(p, P_LAST);
+        rows[k] = (struct store_event_row){.e = e, .new_location = p->new_location};
+    }
+    int rc = o->index_put(db->h, rows, n);
+    free(rows);
+    free(ev);
+    free(order);
+    if (rc != 0 || o->commit(db->h) != 0) {
+        s_seterr(err, errlen, "cannot bring the events table up to date: %s", o->errmsg(db->h));
+        o->rollback(db->h);
+        return -1;
+    }
+    s_pend_clear(db);
+    return 0;
+}
+
+/* After a rollback (of the transaction, or to a batch's savepoint): the cache and the map of
+ * waiting events forget what was rolled back. */
+static void s_undo(struct store_db *db)
+{
+    s_cache_settle(db, false);
+    if (db->index_later)
+        (void)s_pend_rebuild(db); /* on failure pend_unknown says to try again before use */
+}
+
 struct s_item {
     const struct pl_mention *m;
     char event_id[33];
@@ -357,17 +620,24 @@ static void s_work_release(struct s_work *w)
     memset(w, 0, sizeof *w);
 }
 
-/* Reads the current versions of the events in want (ids the cache did not have) into
- * events[slot[k]], decoded; found[k] says which exist. */
-static int s_fetch(struct store_db *db, const char *const *ids, const char *const *dates, size_t n,
-                   struct pl_event *events, const size_t *slot, bool *existed)
+/* Reads the current versions of the events the cache did not have into events[slot[k]],
+ * decoded, and sets existed[slot[k]] for those there are: by their ids and dates from the
+ * events table, or (seqs) from the log, for events the table does not have yet. */
+static int s_fetch(struct store_db *db, const char *const *ids, const char *const *dates,
+                   const uint64_t *seqs, size_t n, struct pl_event *events, const size_t *slot,
+                   bool *existed)
 {
     if (!n)
         return 0;
     struct pl_buf *bodies = pl_xcalloc(n, sizeof *bodies);
     bool *found = pl_xcalloc(n, sizeof *found);
-    int rc = db->ops->events_get(db->h, ids, dates, n, bodies, found);
+    int rc = seqs ? db->ops->log_get(db->h, seqs, n, bodies, found)
+                  : db->ops->events_get(db->h, ids, dates, n, bodies, found);
     for (size_t k = 0; k < n; k++) {
+        if (rc == 0 && seqs && !found[k]) {
+            db->pend_unknown = true; /* the map and the log disagree: read it again */
+            rc = -1;
+        }
         if (rc == 0 && found[k]) {
             db->cache_misses++;
             existed[slot[k]] = true;
@@ -433,6 +703,9 @@ static int s_merge_batch(struct store_db *db, const struct pl_events *ev, const 
     const char **want_date = pl_xcalloc(groups ? groups : 1, sizeof *want_date);
     size_t *want_slot = pl_xcalloc(groups ? groups : 1, sizeof *want_slot);
     size_t n_want = 0;
+    uint64_t *log_seq = pl_xcalloc(groups ? groups : 1, sizeof *log_seq);
+    size_t *log_slot = pl_xcalloc(groups ? groups : 1, sizeof *log_slot);
+    size_t n_log = 0;
     int rc = -1;
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
@@ -450,8 +723,12 @@ static int s_merge_batch(struct store_db *db, const struct pl_events *ev, const 
             first[g] = i;
             last[g] = j;
             const char *eid = w->items[i].event_id;
+            const struct s_pend *p;
             if (s_cache_take(db, eid, &w->events[g])) {
                 existed[g] = true;
+            } else if ((p = s_pend_find(db, eid)) != NULL) {
+                log_seq[n_log] = p->seq;
+                log_slot[n_log++] = g;
             } else {
                 want[n_want] = eid;
                 want_date[n_want] = w->items[i].m->c.date;
@@ -460,7 +737,8 @@ static int s_merge_batch(struct store_db *db, const struct pl_events *ev, const 
         }
         i = j;
     }
-    if (s_fetch(db, want, want_date, n_want, w->events, want_slot, existed) != 0)
+    if (s_fetch(db, want, want_date, NULL, n_want, w->events, want_slot, existed) != 0 ||
+        s_fetch(db, NULL, NULL, log_seq, n_log, w->events, log_slot, existed) != 0)
         goto out;
     for (size_t g = 0; g < w->n_events; g++) {
         struct pl_event *e = &w->events[g];
@@ -499,10 +777,15 @@ static int s_merge_batch(struct store_db *db, const struct pl_events *ev, const 
     if (w->n_events && o->events_put(db->h, w->puts, w->n_events) != 0)
         goto out;
     /* The database has these versions now: the cache may have them too. */
-    for (size_t g = 0; g < w->n_events; g++)
+    for (size_t g = 0; g < w->n_events; g++) {
+        if (db->index_later)
+            s_pend_put(db, &w->events[g], w->puts[g].new_location);
         s_cache_put(db, &w->events[g], w->puts[g].len);
+    }
     rc = 0;
 out:
+    free(log_seq);
+    free(log_slot);
     free(first);
     free(last);
     free(existed);
@@ -580,9 +863,12 @@ static int s_one(struct store_db *db, const struct pl_events *ev, const char *no
     s_work_release(&w);
     return 0;
 fail_sp:
-    if (sp)
+    if (sp) {
         o->rollback_to(db->h);
-    s_cache_settle(db, false);
+        s_undo(db);
+    } else {
+        s_cache_settle(db, false); /* the caller rolls back and undoes the rest */
+    }
 fail:
     s_work_release(&w);
     char why[sizeof res->error];
@@ -648,6 +934,11 @@ static int s_group(struct store_db *db, const struct pl_events *const *evs, size
         o->rollback(db->h);
         return -1;
     }
+    if (db->pend_unknown && s_pend_rebuild(db) != 0) {
+        s_seterr(err, errlen, "cannot read the log's latest versions: %s", o->errmsg(db->h));
+        o->rollback(db->h);
+        return -1;
+    }
     if (defer && s_prefetch(db, evs, n, now) != 0) {
         s_seterr(err, errlen, "cannot read ahead for the group: %s", o->errmsg(db->h));
         o->rollback(db->h);
@@ -661,7 +952,7 @@ static int s_group(struct store_db *db, const struct pl_events *const *evs, size
             s_seterr(err, errlen, "%s", res[i].error);
             pl_buf_release(&scratch);
             o->rollback(db->h);
-            s_cache_settle(db, false);
+            s_undo(db);
             for (size_t k = 0; k <= i; k++)
                 store_ingest_result_release(&res[k]);
             return 1;
@@ -672,7 +963,7 @@ static int s_group(struct store_db *db, const struct pl_events *const *evs, size
     if (rc != 0) {
         s_seterr(err, errlen, "cannot commit: %s", o->errmsg(db->h));
         o->rollback(db->h);
-        s_cache_settle(db, false);
+        s_undo(db);
         for (size_t i = 0; i < n; i++)
             store_ingest_result_release(&res[i]);
         return rc > 0 && first ? 1 : -1;
@@ -693,7 +984,28 @@ int store_db_ingest_group(struct store_db *db, const struct pl_events *const *ev
         db->redone++;
         rc = s_group(db, evs, n, now, res, false, err, errlen);
     }
+    /* The group is stored either way; a flush that fails is tried again later. */
+    if (rc == 0 && db->n_pend >= STORE_PEND_MAX)
+        (void)s_flush(db, NULL, 0);
     return rc;
+}
+
+int store_db_flush(struct store_db *db, char *err, size_t errlen)
+{
+    return s_flush(db, err, errlen);
+}
+
+int store_db_unindexed(struct store_db *db, uint64_t *versions)
+{
+    *versions = 0;
+    uint64_t indexed;
+    if (!db->ops->indexed)
+        return 0;
+    if (db->ops->indexed(db->h, &indexed) != 0)
+        return -1;
+    if (indexed < db->head)
+        *versions = db->head - indexed;
+    return 0;
 }
 
 int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char *now,
@@ -714,6 +1026,8 @@ int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *
 {
     if (after > INT64_MAX) /* the databases keep seqs as signed 64-bit numbers */
         after = INT64_MAX;
+    if (store_filter_any(f) && s_flush(db, err, errlen) != 0) /* filters read the events */
+        return -1;
     if (db->ops->read(db->h, true, after, f, max, fn, arg) != 0) {
         s_seterr(err, errlen, "cannot read the log: %s", db->ops->errmsg(db->h));
         return -1;
@@ -726,6 +1040,8 @@ int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *
 {
     if (after > INT64_MAX)
         after = INT64_MAX;
+    if (s_flush(db, err, errlen) != 0)
+        return -1;
     if (db->ops->read(db->h, false, after, f, limit, fn, arg) != 0) {
         s_seterr(err, errlen, "cannot query the events: %s", db->ops->errmsg(db->h));
         return -1;

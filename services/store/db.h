@@ -30,7 +30,7 @@
 #include "pl_msg.h"
 
 /* The schema version this build writes. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store_db_config {
     char *backend;  /* "sqlite" or "postgres" */
@@ -102,6 +102,18 @@ int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *
  * are asked for with the last seq seen. */
 int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t limit,
                    store_event_fn fn, void *arg, char *err, size_t errlen) PL_WUR;
+
+/* Brings the events table (what queries and filtered replays read) up to date with the log.
+ * On SQLite a merge only appends its event's new version to the log; the changed events wait
+ * in memory and are written together - by this, which parley-store calls every second, when
+ * 32,768 wait, before a query or a filtered SINCE, and on close. A store that stops without
+ * it loses nothing: the next to open the database catches up from the log. 0, or -1 with a
+ * message in err (the events keep waiting). */
+int store_db_flush(struct store_db *db, char *err, size_t errlen) PL_WUR;
+
+/* How many versions the log has that the events table does not reflect yet: for a reader of
+ * a database a store is writing (or stopped before flushing), whose queries miss them. */
+int store_db_unindexed(struct store_db *db, uint64_t *versions) PL_WUR;
 
 /* How many groups a deferring backend (PostgreSQL) had to store again batch by batch
  * because something in them failed; see store_db_ingest_group. */

@@ -68,8 +68,19 @@ struct store_db_ops {
     int (*events_get)(void *h, const char *const *ids, const char *const *dates, size_t n,
                       struct pl_buf *bodies, bool *found);
     /* Makes each row's event (encoded as body) the current version and appends it to the log
-     * at its seq. */
+     * at its seq. A backend with index_put appends to the log only: see there. */
     int (*events_put)(void *h, const struct store_event_row *rows, size_t n);
+    /* Optional (NULL: events_put keeps the events table itself). The events table of such a
+     * backend is brought up to date with the log in bulk, by db.c (see s_flush there): each
+     * row's event gets its version's seq, counts and last_seen, its location country when
+     * new_location (is_new is not used: a row is inserted when its event has none yet).
+     * Rows come sorted by the events' key. */
+    int (*index_put)(void *h, const struct store_event_row *rows, size_t n);
+    /* With index_put: the highest seq in the events table - every version up to it is
+     * there, none after it (see s_flush) - ... */
+    int (*indexed)(void *h, uint64_t *seq);
+    /* ... and the versions at these seqs from the log (found[i] when there is one). */
+    int (*log_get)(void *h, const uint64_t *seqs, size_t n, struct pl_buf *bodies, bool *found);
     /* Optional (NULL: the backend does not defer). Called once after begin with what the
      * group will read: the articles of its batches (as article_put will get them) and the
      * events their mentions touch (ids and dates as for events_get, repeats allowed) that

@@ -30,6 +30,8 @@ enum {
     Q_EVENT_UPDATE,
     Q_EVENT_LOC,
     Q_LOG_PUT,
+    Q_LOG_GET,
+    Q_INDEXED,
     Q_HEAD,
     Q_SAVEPOINT,
     Q_RELEASE,
@@ -61,6 +63,8 @@ static const char *const s_sql[Q_COUNT_] = {
     [Q_EVENT_LOC] = "UPDATE events SET loc_country = ?2"
                     " WHERE " STORE_SQL_KEY_DATE("date") " = ?3 AND id = ?1",
     [Q_LOG_PUT] = "INSERT INTO log (seq, event_id, date, body) VALUES (?1, ?2, ?3, ?4)",
+    [Q_LOG_GET] = "SELECT body FROM log WHERE seq = ?1",
+    [Q_INDEXED] = "SELECT COALESCE(MAX(seq), 0) FROM events",
     [Q_HEAD] = "SELECT COALESCE(MAX(seq), 0) FROM log",
     /* Prepared once: one of each per batch. */
     [Q_SAVEPOINT] = "SAVEPOINT batch",
@@ -298,6 +302,20 @@ static int s_mentions_put(void *h, const char *article, const char *xv,
     return 0;
 }
 
+/* Steps st, bound to look up one version's body: copies it into body and sets found. */
+static int s_body_row(struct sq *s, sqlite3_stmt *st, struct pl_buf *body, bool *found,
+                      const char *what)
+{
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found) {
+        pl_buf_clear(body);
+        pl_buf_append(body, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : s_fail(s, what);
+}
+
 static int s_events_get(void *h, const char *const *ids, const char *const *dates, size_t n,
                         struct pl_buf *bodies, bool *found)
 {
@@ -306,44 +324,58 @@ static int s_events_get(void *h, const char *const *ids, const char *const *date
         sqlite3_stmt *st = s_stmt(s, Q_EVENT_GET);
         s_text(st, 1, ids[i]);
         s_text(st, 2, dates[i] ? dates[i] : "");
-        int rc = sqlite3_step(st);
-        found[i] = rc == SQLITE_ROW;
-        if (found[i]) {
-            pl_buf_clear(&bodies[i]);
-            pl_buf_append(&bodies[i], sqlite3_column_blob(st, 0),
-                          (size_t)sqlite3_column_bytes(st, 0));
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return s_fail(s, "event lookup");
+        if (s_body_row(s, st, &bodies[i], &found[i], "event lookup") != 0)
+            return -1;
     }
     return 0;
 }
 
-static int s_event_put(struct sq *s, const struct store_event_row *r)
+/* The events table is brought up to date in bulk (index_put), so a merge writes one log
+ * row here instead of also rewriting its event's row - a random page of the table and of
+ * its seq index with every merge, on every commit. */
+static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
 {
-    const struct pl_event *e = r->e;
-    const struct pl_coding *c = &e->c;
-    sqlite3_stmt *st;
-    if (r->is_new) {
-        st = s_stmt(s, Q_EVENT_PUT);
-        s_text(st, 1, e->id);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
-        s_text(st, 3, c->date);
-        s_text(st, 4, c->source.code);
-        s_text(st, 5, c->source.country);
-        s_text(st, 6, c->has_target ? c->target.code : NULL);
-        s_text(st, 7, c->has_target ? c->target.country : NULL);
-        s_text(st, 8, c->cameo);
-        s_text(st, 9, c->has_location ? c->location.country : NULL);
-        sqlite3_bind_int64(st, 10, e->num_articles);
-        sqlite3_bind_int64(st, 11, e->num_mentions);
-        s_text(st, 12, e->first_seen);
-        s_text(st, 13, e->last_seen);
-        if (s_done(s, st, "event insert") != 0)
+    struct sq *s = h;
+    for (size_t i = 0; i < n; i++) {
+        const struct pl_event *e = rows[i].e;
+        sqlite3_stmt *st = s_stmt(s, Q_LOG_PUT);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)e->seq);
+        s_text(st, 2, e->id);
+        s_text(st, 3, e->c.date);
+        sqlite3_bind_blob64(st, 4, rows[i].body, rows[i].len, SQLITE_STATIC);
+        if (s_done(s, st, "log insert") != 0)
             return -1;
-    } else {
-        st = s_stmt(s, Q_EVENT_UPDATE);
+    }
+    return 0;
+}
+
+static int s_event_insert(struct sq *s, const struct pl_event *e)
+{
+    const struct pl_coding *c = &e->c;
+    sqlite3_stmt *st = s_stmt(s, Q_EVENT_PUT);
+    s_text(st, 1, e->id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
+    s_text(st, 3, c->date);
+    s_text(st, 4, c->source.code);
+    s_text(st, 5, c->source.country);
+    s_text(st, 6, c->has_target ? c->target.code : NULL);
+    s_text(st, 7, c->has_target ? c->target.country : NULL);
+    s_text(st, 8, c->cameo);
+    s_text(st, 9, c->has_location ? c->location.country : NULL);
+    sqlite3_bind_int64(st, 10, e->num_articles);
+    sqlite3_bind_int64(st, 11, e->num_mentions);
+    s_text(st, 12, e->first_seen);
+    s_text(st, 13, e->last_seen);
+    return s_done(s, st, "event insert");
+}
+
+static int s_index_put(void *h, const struct store_event_row *rows, size_t n)
+{
+    struct sq *s = h;
+    for (size_t i = 0; i < n; i++) {
+        const struct pl_event *e = rows[i].e;
+        const struct pl_coding *c = &e->c;
+        sqlite3_stmt *st = s_stmt(s, Q_EVENT_UPDATE);
         s_text(st, 1, e->id);
         sqlite3_bind_int64(st, 2, (sqlite3_int64)e->seq);
         sqlite3_bind_int64(st, 3, e->num_articles);
@@ -352,28 +384,41 @@ static int s_event_put(struct sq *s, const struct store_event_row *r)
         s_text(st, 6, c->date ? c->date : "");
         if (s_done(s, st, "event update") != 0)
             return -1;
-        if (r->new_location) {
+        if (sqlite3_changes(s->db) == 0) {
+            if (s_event_insert(s, e) != 0)
+                return -1;
+        } else if (rows[i].new_location) {
             st = s_stmt(s, Q_EVENT_LOC);
             s_text(st, 1, e->id);
-            s_text(st, 2, c->location.country);
+            s_text(st, 2, c->has_location ? c->location.country : NULL);
             s_text(st, 3, c->date ? c->date : "");
             if (s_done(s, st, "event location") != 0)
                 return -1;
         }
     }
-    st = s_stmt(s, Q_LOG_PUT);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)e->seq);
-    s_text(st, 2, e->id);
-    s_text(st, 3, c->date);
-    sqlite3_bind_blob64(st, 4, r->body, r->len, SQLITE_STATIC);
-    return s_done(s, st, "log insert");
+    return 0;
 }
 
-static int s_events_put(void *h, const struct store_event_row *rows, size_t n)
+static int s_indexed(void *h, uint64_t *seq)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s_event_put(h, &rows[i]) != 0)
+    struct sq *s = h;
+    sqlite3_stmt *st = s_stmt(s, Q_INDEXED);
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return s_fail(s, "events head");
+    *seq = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int s_log_get(void *h, const uint64_t *seqs, size_t n, struct pl_buf *bodies, bool *found)
+{
+    struct sq *s = h;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = s_stmt(s, Q_LOG_GET);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seqs[i]);
+        if (s_body_row(s, st, &bodies[i], &found[i], "log lookup") != 0)
             return -1;
+    }
     return 0;
 }
 
@@ -446,6 +491,9 @@ static const struct store_db_ops s_ops = {
     .mentions_put = s_mentions_put,
     .events_get = s_events_get,
     .events_put = s_events_put,
+    .index_put = s_index_put,
+    .indexed = s_indexed,
+    .log_get = s_log_get,
     .read = s_read,
 };
 

@@ -371,12 +371,25 @@ static int s_on_heartbeat(struct pl_loop *loop, void *arg)
     return 0;
 }
 
+/* The events table (what queries read) catches up with the log once a second: see
+ * store_db_flush. */
+static int s_on_index(struct pl_loop *loop, void *arg)
+{
+    (void)loop;
+    struct store *self = arg;
+    char err[512];
+    if (store_db_flush(self->db, err, sizeof err) != 0)
+        pl_log_warn("%s (tried again in a second)", err);
+    return 0;
+}
+
 int store_run(struct store *self, int sigfd)
 {
     if (pl_loop_add_fd(self->loop, sigfd, pl_daemon_on_signal, self) != 0 ||
         pl_loop_add_socket(self->loop, self->ingest, s_on_socket, self) != 0 ||
         pl_loop_add_socket(self->loop, self->replay, s_on_socket, self) != 0 ||
-        pl_loop_add_timer(self->loop, self->heartbeat_ms, s_on_heartbeat, self) < 0)
+        pl_loop_add_timer(self->loop, self->heartbeat_ms, s_on_heartbeat, self) < 0 ||
+        pl_loop_add_timer(self->loop, 1000, s_on_index, self) < 0)
         return -1;
     pl_log_info("ready head=%llu", (unsigned long long)store_db_head(self->db));
     int rc = pl_loop_run(self->loop);

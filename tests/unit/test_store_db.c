@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -960,6 +961,153 @@ static void old_folder(struct fx *f, const char *name, char dir[96], char path[1
     snprintf(path, 128, "%s/parley.db", dir);
 }
 
+/* Article art reports the events of keys (1: a meeting, 2: a protest, 3: an appeal). */
+static void reports(struct batch *b, const char *art, const int *keys, int n)
+{
+    batch_init(b, art, "x1");
+    for (int i = 0; i < n; i++) {
+        struct pl_mention *m = batch_add(b);
+        if (keys[i] == 1)
+            mk(m, art, "x1", "2024-05-01", "FRAGOV", "DEUGOV", "040", "They met.", 0.5);
+        else if (keys[i] == 2)
+            mk(m, art, "x1", "2024-04-11", "ARMOPP", "ARMGOV", "141", "They protested.", 0.5);
+        else
+            mk(m, art, "x1", "2024-06-30", "UKRGOV", NULL, "010", "It appealed.", 0.5);
+        if (keys[i] == 2)
+            set_location(m, "Yerevan", "ARM");
+    }
+}
+
+/* The articles of an event's change (the one change of a batch's result). */
+static uint32_t changed_articles(const struct store_ingest_result *r)
+{
+    assert_int_equal(r->n_changes, 1);
+    struct pl_event e;
+    assert_int_equal(pl_event_decode(r->changes[0].body.data, r->changes[0].body.len, &e, NULL),
+                     PL_OK);
+    uint32_t n = e.num_articles;
+    pl_event_release(&e);
+    return n;
+}
+
+/* The current version of the event of key from a query: its seq and articles. */
+static uint32_t query_articles(struct store_db *db, int key, uint64_t *seq)
+{
+    static char cameo[][4] = {"", "040", "141", "010"};
+    struct got g = {0};
+    char err[256];
+    struct pl_filter f = {.cameo = cameo[key]};
+    assert_int_equal(store_db_query(db, 0, &f, 100, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 1);
+    uint32_t n = g.ev[0].num_articles;
+    *seq = g.seq[0];
+    got_release(&g);
+    return n;
+}
+
+/* The events table is written in bulk (store_db_flush): until then a merge finds its event's
+ * version in the log, a rolled-back batch leaves nothing waiting, and a store that stops
+ * without flushing - killed - loses nothing: the next to open the database catches up from
+ * the log. No event cache here, so every merge reads what the database layer keeps. */
+static void test_events_wait_for_flush(void **state)
+{
+    SQLITE_ONLY();
+    struct fx *f = *state;
+    char dir[96], path[128], err[512] = "";
+    old_folder(f, "wait", dir, path);
+    struct store_db *db = open_sqlite_dir(dir);
+    struct batch b[8];
+    const char *arts[8] = {"0000000000000000000000000000d001", "0000000000000000000000000000d002",
+                           "0000000000000000000000000000d003", "0000000000000000000000000000d004",
+                           "0000000000000000000000000000d005", "0000000000000000000000000000d006",
+                           "0000000000000000000000000000d007", "0000000000000000000000000000d008"};
+    reports(&b[0], arts[0], (int[]){1, 2}, 2);
+    for (int i = 1; i < 4; i++)
+        reports(&b[i], arts[i], (int[]){1}, 1);
+    reports(&b[4], arts[4], (int[]){2}, 1);
+    reports(&b[5], arts[5], (int[]){1}, 1);
+    reports(&b[6], arts[6], (int[]){2}, 1);
+    reports(&b[7], arts[7], (int[]){3}, 1);
+    struct store_ingest_result r, res[3];
+    ingest_ok(db, &b[0], NOW1, &r); /* seqs 1, 2 */
+    store_ingest_result_release(&r);
+    ingest_ok(db, &b[1], NOW1, &r); /* the meeting again: found in the log, seq 3 */
+    assert_int_equal(changed_articles(&r), 2);
+    store_ingest_result_release(&r);
+    uint64_t lag;
+    assert_int_equal(store_db_unindexed(db, &lag), 0);
+    assert_int_equal(lag, 3);
+
+    /* A group whose middle batch fails: stored whole, rolled back, stored batch by batch. */
+    const struct pl_events *evs[3] = {&b[2].ev, &b[3].ev, &b[4].ev};
+    store_db_fail_article(db, arts[3], false);
+    assert_int_equal(store_db_ingest_group(db, evs, 3, NOW2, res, err, sizeof err), 0);
+    store_db_fail_article(db, NULL, false);
+    assert_false(res[0].failed);
+    assert_true(res[1].failed);
+    assert_false(res[2].failed);
+    assert_int_equal(changed_articles(&res[0]), 3); /* seq 4 */
+    assert_int_equal(changed_articles(&res[2]), 2); /* the protest, seq 5 */
+    assert_int_equal(res[2].first_seq, 5);
+    for (int i = 0; i < 3; i++)
+        store_ingest_result_release(&res[i]);
+    ingest_ok(db, &b[5], NOW2, &r); /* seq 6: the failed batch's change left nothing */
+    assert_int_equal(r.first_seq, 6);
+    assert_int_equal(changed_articles(&r), 4);
+    store_ingest_result_release(&r);
+
+    /* Queries flush first; then the table has everything. */
+    uint64_t seq;
+    assert_int_equal(query_articles(db, 1, &seq), 4);
+    assert_int_equal(seq, 6);
+    assert_int_equal(query_articles(db, 2, &seq), 2);
+    assert_int_equal(seq, 5);
+    assert_int_equal(store_db_unindexed(db, &lag), 0);
+    assert_int_equal(lag, 0);
+    store_db_close(&db);
+
+    /* A store killed with changes not flushed: a merge (seq 7) and a new event (seq 8). */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct store_db *child = open_sqlite_dir(dir);
+        struct store_ingest_result cr;
+        int ok =
+            store_db_ingest(child, &b[6].ev, NOW2, &cr, err, sizeof err) == 0 && cr.first_seq == 7;
+        store_ingest_result_release(&cr);
+        ok = ok && store_db_ingest(child, &b[7].ev, NOW2, &cr, err, sizeof err) == 0 &&
+             cr.first_seq == 8;
+        _exit(ok ? 0 : 1); /* no close: nothing flushed */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    struct store_db_config ro_cfg = {
+        .backend = (char[]){"sqlite"}, .read_only = true, .path = path};
+    struct store_db *ro = store_db_open(&ro_cfg, err, sizeof err);
+    assert_non_null(ro);
+    assert_int_equal(store_db_head(ro), 8);
+    assert_int_equal(store_db_unindexed(ro, &lag), 0);
+    assert_int_equal(lag, 2);
+    assert_int_equal(query_n(ro, NULL), 2); /* the table as the last flush left it */
+    store_db_close(&ro);
+
+    db = open_sqlite_dir(dir); /* catches up */
+    assert_int_equal(store_db_unindexed(db, &lag), 0);
+    assert_int_equal(lag, 0);
+    assert_int_equal(query_n(db, NULL), 3);
+    assert_int_equal(query_articles(db, 2, &seq), 3);
+    assert_int_equal(seq, 7);
+    assert_int_equal(query_articles(db, 3, &seq), 1);
+    assert_int_equal(seq, 8);
+    struct pl_filter arm = {.loc_country = (char[]){"ARM"}};
+    assert_int_equal(query_n(db, &arm), 1);
+    store_db_close(&db);
+    for (int i = 0; i < 8; i++)
+        batch_release(&b[i]);
+    f->db = fx_open(f);
+}
+
 /* The one row sql (?1 bound to id) reads straight from the SQLite file at path: the
  * statement, stepped to it; *raw is the connection (finalize, then close both). */
 static sqlite3_stmt *raw_row(const char *path, const char *sql, const char *id, sqlite3 **raw)
@@ -1443,6 +1591,14 @@ static void test_read_only(void **state)
     if (!ro)
         fail_msg("read-only open: %s", err);
     assert_int_equal(store_db_head(ro), 1);
+    /* The writer has the event in its log only until it flushes: the reader is told. */
+    uint64_t lag = 99;
+    assert_int_equal(store_db_unindexed(ro, &lag), 0);
+    assert_int_equal(lag, 1);
+    assert_int_equal(query_n(ro, NULL), 0);
+    assert_int_equal(store_db_flush(f->db, err, sizeof err), 0);
+    assert_int_equal(store_db_unindexed(ro, &lag), 0);
+    assert_int_equal(lag, 0);
     assert_int_equal(query_n(ro, NULL), 1);
     store_db_close(&ro);
 
@@ -1568,6 +1724,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_migration_from_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_wait_for_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters_use_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_one_writer, setup, teardown),
     };

@@ -116,6 +116,15 @@ static int s_from_db(const struct opts *op, struct out *o)
         fprintf(stderr, "parley: %s\n", err);
         return EX_UNAVAILABLE;
     }
+    /* Changes a running store has in its log but not yet in the events table (it writes them
+     * there every second), or that a store stopped before writing: not in these results. */
+    uint64_t lag = 0;
+    if (store_db_unindexed(db, &lag) == 0 && lag > 0)
+        fprintf(stderr,
+                "parley: note: %s has %llu event version%s not in its events table yet (a store "
+                "is writing it, or stopped before adding them; the next store to open it adds "
+                "them): they are left out here; ask the store (--endpoint) for them\n",
+                path, (unsigned long long)lag, lag == 1 ? "" : "s");
     out_header(o);
     uint32_t left = op->limit;
     int rc = EX_OK;
