@@ -33,6 +33,7 @@ struct store_db {
     struct s_pend *pend; /* ... and the events changed since: see s_pend_put */
     size_t n_pend, cap_pend;
     bool pend_unknown;  /* the map could not be rebuilt after a rollback: do it before use */
+    bool relaxed;       /* the backend's commits are not durable (a flush's): see s_durable */
     char *fail_article; /* tests: see store_db_fail_article */
     bool fail_in_db;    /* ... with a statement the database refuses */
 };
@@ -505,27 +506,72 @@ static int s_pend_rebuild(struct store_db *db)
     return 0;
 }
 
+/* Makes the transactions from now on durable again after a flush (s_group asks too: none
+ * is stored until this succeeds). */
+static int s_durable(struct store_db *db)
+{
+    if (!db->relaxed)
+        return 0;
+    if (db->ops->relax(db->h, false) != 0)
+        return -1;
+    db->relaxed = false;
+    return 0;
+}
+
 struct s_flush_row {
-    const struct s_pend *p;
+    struct s_pend *p;
     const char *date; /* the key's first part: the date or '' */
 };
 
-static int s_cmp_flush(const void *a, const void *b)
+static int s_cmp_seq(const void *a, const void *b)
+{
+    const struct s_flush_row *x = a, *y = b;
+    return x->p->seq < y->p->seq ? -1 : x->p->seq > y->p->seq;
+}
+
+static int s_cmp_key(const void *a, const void *b)
 {
     const struct s_flush_row *x = a, *y = b;
     int c = strcmp(x->date, y->date);
     return c ? c : strcmp(x->p->buf + x->p->off[P_ID], y->p->buf + y->p->off[P_ID]);
 }
 
-/* Writes every waiting event into the events table in one transaction. */
-static int s_flush(struct store_db *db, char *err, size_t errlen)
+/* Forgets the entries whose seq is 0 (written): the others are put in a new table. */
+static void s_pend_drop_written(struct store_db *db)
+{
+    struct s_pend *old = db->pend;
+    size_t cap = db->cap_pend;
+    db->pend = pl_xcalloc(cap, sizeof *db->pend);
+    db->n_pend = 0;
+    for (size_t i = 0; i < cap; i++) {
+        if (!old[i].buf)
+            continue;
+        if (old[i].seq == 0) {
+            free(old[i].buf);
+            continue;
+        }
+        *s_pend_slot(db, old[i].buf + old[i].off[P_ID]) = old[i];
+        db->n_pend++;
+    }
+    free(old);
+}
+
+/* Writes the most waiting events with the lowest seqs (all when most is 0) into the events
+ * table, in one transaction. Lowest first, so that the table still holds every version up
+ * to its highest seq: an event whose current version is older than that is written, and
+ * any other is read back from the log after it when need be (see s_pend_rebuild). */
+static int s_flush_most(struct store_db *db, size_t most, char *err, size_t errlen)
 {
     const struct store_db_ops *o = db->ops;
     if (!db->index_later || (!db->n_pend && !db->pend_unknown))
         return 0;
-    if (o->begin(db->h) != 0 || (db->pend_unknown && s_pend_rebuild(db) != 0)) {
+    /* Not durable: what it writes is in the log already (see the section's comment). */
+    db->relaxed = o->relax != NULL;
+    if ((o->relax && o->relax(db->h, true) != 0) || o->begin(db->h) != 0 ||
+        (db->pend_unknown && s_pend_rebuild(db) != 0)) {
         s_seterr(err, errlen, "cannot bring the events table up to date: %s", o->errmsg(db->h));
         o->rollback(db->h);
+        (void)s_durable(db);
         return -1;
     }
     size_t n = db->n_pend, k = 0;
@@ -538,7 +584,11 @@ static int s_flush(struct store_db *db, char *err, size_t errlen)
                 order[k].date = "";
             k++;
         }
-    qsort(order, n, sizeof *order, s_cmp_flush);
+    if (most && most < n) {
+        qsort(order, n, sizeof *order, s_cmp_seq);
+        n = most;
+    }
+    qsort(order, n, sizeof *order, s_cmp_key); /* the tables' order: fewer pages at a time */
     struct pl_event *ev = pl_xcalloc(n ? n : 1, sizeof *ev);
     struct store_event_row *rows = pl_xcalloc(n ? n : 1, sizeof *rows);
     for (k = 0; k < n; k++) {
@@ -565,14 +615,34 @@ static int s_flush(struct store_db *db, char *err, size_t errlen)
     int rc = o->index_put(db->h, rows, n);
     free(rows);
     free(ev);
-    free(order);
-    if (rc != 0 || o->commit(db->h) != 0) {
+    if (rc == 0)
+        rc = o->commit(db->h);
+    if (rc != 0) {
         s_seterr(err, errlen, "cannot bring the events table up to date: %s", o->errmsg(db->h));
         o->rollback(db->h);
+    }
+    if (s_durable(db) != 0) {
+        s_seterr(err, errlen, "cannot make commits durable again: %s", o->errmsg(db->h));
+        rc = -1;
+    }
+    if (rc != 0) {
+        free(order);
         return -1;
     }
-    s_pend_clear(db);
+    if (n == db->n_pend) {
+        s_pend_clear(db);
+    } else {
+        for (k = 0; k < n; k++)
+            order[k].p->seq = 0; /* written */
+        s_pend_drop_written(db);
+    }
+    free(order);
     return 0;
+}
+
+static int s_flush(struct store_db *db, char *err, size_t errlen)
+{
+    return s_flush_most(db, 0, err, errlen);
 }
 
 /* After a rollback (of the transaction, or to a batch's savepoint): the cache and the map of
@@ -929,6 +999,10 @@ static int s_group(struct store_db *db, const struct pl_events *const *evs, size
     const struct store_db_ops *o = db->ops;
     bool defer = first && o->prefetch != NULL;
     memset(res, 0, n * sizeof *res);
+    if (s_durable(db) != 0) {
+        s_seterr(err, errlen, "cannot make commits durable: %s", o->errmsg(db->h));
+        return -1;
+    }
     if (o->begin(db->h) != 0) {
         s_seterr(err, errlen, "cannot begin a transaction: %s", o->errmsg(db->h));
         o->rollback(db->h);
@@ -986,13 +1060,18 @@ int store_db_ingest_group(struct store_db *db, const struct pl_events *const *ev
     }
     /* The group is stored either way; a flush that fails is tried again later. */
     if (rc == 0 && db->n_pend >= STORE_PEND_MAX)
-        (void)s_flush(db, NULL, 0);
+        (void)s_flush_most(db, STORE_PEND_MAX / 2, NULL, 0);
     return rc;
 }
 
-int store_db_flush(struct store_db *db, char *err, size_t errlen)
+int store_db_flush(struct store_db *db, size_t most, char *err, size_t errlen)
 {
-    return s_flush(db, err, errlen);
+    return s_flush_most(db, most, err, errlen);
+}
+
+size_t store_db_waiting(const struct store_db *db)
+{
+    return db->n_pend;
 }
 
 int store_db_unindexed(struct store_db *db, uint64_t *versions)

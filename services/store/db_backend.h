@@ -79,6 +79,10 @@ struct store_db_ops {
     /* With index_put: the highest seq in the events table - every version up to it is
      * there, none after it (see s_flush) - ... */
     int (*indexed)(void *h, uint64_t *seq);
+    /* With index_put, optional: whether the transactions begun from now on must be durable
+     * (false: as every ingest) or need not (true: index_put's, whose content the log already
+     * holds durably) - SQLite then commits without waiting for the disk. */
+    int (*relax)(void *h, bool relaxed);
     /* ... and the versions at these seqs from the log (found[i] when there is one). */
     int (*log_get)(void *h, const uint64_t *seqs, size_t n, struct pl_buf *bodies, bool *found);
     /* Optional (NULL: the backend does not defer). Called once after begin with what the

@@ -399,6 +399,14 @@ static int s_index_put(void *h, const struct store_event_row *rows, size_t n)
     return 0;
 }
 
+/* synchronous=NORMAL in WAL mode: a commit does not wait for the disk, but the database stays
+ * consistent - such a transaction is lost in a power cut only with what followed it, and the
+ * next durable commit's sync takes it to disk with its own. */
+static int s_relax(void *h, bool relaxed)
+{
+    return s_exec(h, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL");
+}
+
 static int s_indexed(void *h, uint64_t *seq)
 {
     struct sq *s = h;
@@ -493,6 +501,7 @@ static const struct store_db_ops s_ops = {
     .events_put = s_events_put,
     .index_put = s_index_put,
     .indexed = s_indexed,
+    .relax = s_relax,
     .log_get = s_log_get,
     .read = s_read,
 };
