@@ -353,13 +353,14 @@ static void s_cache_settle(struct store_db *db, bool keep)
 /* --- events the events table does not have yet -----------------------------------------------
  * With a backend that has index_put (SQLite), a merge appends its event's new version to the
  * log and leaves the events table alone: the events changed since the table was last brought
- * up to date wait in this map, and s_flush writes them all, sorted by key, in one
- * transaction - a page of the table or of its seq index is then written once a flush instead
- * of once a commit for each merge into it. The log stays the truth: the table holds every
- * version up to its highest seq and none after it (a flush is one transaction), so what the
- * map holds can always be read back from the log after that seq - which is how it is rebuilt
- * after a rollback, and how a store opening a database its last run left unflushed catches
- * up. Reads of the events table (queries, filtered replay) flush first. */
+ * up to date wait in this map, and s_flush_most writes them, sorted by key, in transactions
+ * of their own - a page of the table or of an index is then written once for many events
+ * instead of once a commit for each. The log stays the truth: the table holds every version
+ * up to its highest seq and none after it (a flush is one transaction and writes the events
+ * changed longest ago first), so what the map holds can always be read back from the log
+ * after that seq - which is how it is rebuilt after a rollback, and how a store opening a
+ * database its last run left with events unwritten catches up. Reads of the events table
+ * (queries, filtered replay) write them all first. */
 
 enum { P_ID, P_DATE, P_SRC, P_SRC_C, P_TGT, P_TGT_C, P_CAMEO, P_LOC_C, P_FIRST, P_LAST, P_N };
 
@@ -371,7 +372,10 @@ struct s_pend {
     bool new_location; /* the table's row may not have the location country yet */
 };
 
-/* Flushed at the latest when this many events wait (some 200 bytes each). */
+/* Half of them written after a group commit that leaves this many waiting (some 250 bytes
+ * each): how a store that batches keep arriving at writes them, many to a page. Half, of
+ * those changed longest ago: 30,000 articles, uniform keys, 19,700 mentions/s, against 17,200
+ * writing all of them and 14,200 writing half of 8,192 (as often as that comes). */
 #define STORE_PEND_MAX 32768
 
 static char *s_pend_col(const struct s_pend *p, int col)

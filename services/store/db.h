@@ -108,17 +108,14 @@ int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *
  * in memory and are written together, sorted by key: a page of the table or of an index is
  * then written once for many events instead of once a commit for each. This writes the most
  * of them changed longest ago (0: all) in one transaction; db.c writes all of them before a
- * query or a filtered SINCE and on close, and half of them when 32,768 wait. A store that
+ * query or a filtered SINCE and on close, and half of them after a group commit that leaves
+ * 32,768 waiting (a busy store's case: an idle one writes them a few at a time). A store that
  * stops without writing them loses nothing: the next to open the database catches up from
  * the log. 0, or -1 with a message in err (the events keep waiting). */
 int store_db_flush(struct store_db *db, size_t most, char *err, size_t errlen) PL_WUR;
 
 /* How many changed events wait to be written into the events table. */
 size_t store_db_waiting(const struct store_db *db);
-
-/* A store that batches keep arriving at writes half of the waiting events at once when this
- * many wait (an idle one writes them a few at a time: see parley-store's s_on_index). */
-#define STORE_DB_BUSY_WAITING 8192
 
 /* How many versions the log has that the events table does not reflect yet: for a reader of
  * a database a store is writing (or stopped before flushing), whose queries miss them. */

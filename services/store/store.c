@@ -379,22 +379,18 @@ static bool s_idle(void *sock)
     return zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 && !(events & ZMQ_POLLIN);
 }
 
-/* The events table (what queries read) catches up with the log (store_db_flush): while no
+/* The events table (what queries read) catches up with the log (store_db_flush) while no
  * batch waits, 128 events at a time, so that a batch arriving meanwhile waits a millisecond
- * or two, for at most 10 ms a tick; a store that batches keep arriving at writes half of the
- * waiting events at once when STORE_DB_BUSY_WAITING wait, many to a page. */
+ * or two, for at most 10 ms a tick. (A store that batches keep arriving at writes them in
+ * bulk after its group commits: see STORE_PEND_MAX in db.c.) */
 static int s_on_index(struct pl_loop *loop, void *arg)
 {
     (void)loop;
     struct store *self = arg;
     int64_t t0 = pl_now_ms();
-    size_t n;
-    while ((n = store_db_waiting(self->db)) > 0 && pl_now_ms() - t0 < 10) {
-        bool busy = !s_idle(self->ingest);
-        if (busy && n < STORE_DB_BUSY_WAITING)
-            break;
+    while (store_db_waiting(self->db) > 0 && s_idle(self->ingest) && pl_now_ms() - t0 < 10) {
         char err[512];
-        if (store_db_flush(self->db, busy ? n / 2 : 128, err, sizeof err) != 0) {
+        if (store_db_flush(self->db, 128, err, sizeof err) != 0) {
             pl_log_limited(&self->drops.rl, PL_LOG_WARN, "%s (tried again soon)", err);
             break;
         }

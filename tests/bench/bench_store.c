@@ -274,13 +274,8 @@ int main(int argc, char **argv)
             store_ingest_result_release(&res[k]);
         }
         groups++;
-        /* As a busy parley-store does (see s_on_index there): the events table catches
-         * up with the log in bulk, half the waiting events once 8,192 wait. */
-        if (store_db_waiting(db) >= STORE_DB_BUSY_WAITING &&
-            store_db_flush(db, store_db_waiting(db) / 2, err, sizeof err) != 0) {
-            fprintf(stderr, "bench_store: %s\n", err);
-            return 70;
-        }
+        /* As a busy parley-store, this leaves the events table to the database layer's own
+         * writes after its group commits (STORE_PEND_MAX in db.c). */
     }
     free(evs);
     free(res);
