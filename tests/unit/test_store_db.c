@@ -1115,6 +1115,58 @@ static void test_events_wait_for_flush(void **state)
     f->db = fx_open(f);
 }
 
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+/* The store's checkpoints run on a thread of their own (db_sqlite.c): once 64 MB of WAL have
+ * gathered, the database file gets the pages while the store goes on writing, and the WAL
+ * starts again from its beginning instead of growing (a thread that does not checkpoint
+ * leaves it growing to eight times the mark, where the store's commits take over). That the
+ * commits no longer wait for them is what the latency benchmark measures. */
+static void test_checkpoint_thread(void **state)
+{
+    SQLITE_ONLY();
+    struct fx *f = *state;
+    char db_path[128], wal_path[160];
+    snprintf(db_path, sizeof db_path, "%s/parley.db", f->dir);
+    snprintf(wal_path, sizeof wal_path, "%s/parley.db-wal", f->dir);
+    char sentence[2048];
+    memset(sentence, 'x', sizeof sentence - 1);
+    sentence[sizeof sentence - 1] = '\0';
+    off_t wal_max = 0;
+    int i = 0;
+    /* 150 MB of versions and mentions, some 2.5 times the mark. */
+    for (; i < 6000 && file_size(db_path) < 32 * 1024 * 1024; i++) {
+        struct batch b;
+        char art[33];
+        snprintf(art, sizeof art, "%032x", i + 1);
+        batch_init(&b, art, "x1");
+        for (int k = 0; k < 8; k++) {
+            char date[16];
+            snprintf(date, sizeof date, "2024-%02d-%02d", 1 + (i + k) % 12, 1 + k);
+            sentence[0] = (char)('a' + k);
+            mk(batch_add(&b), art, "x1", date, "FRAGOV", "DEUGOV", "040", sentence, 0.5);
+        }
+        struct store_ingest_result r;
+        ingest_ok(f->db, &b, NOW1, &r);
+        store_ingest_result_release(&r);
+        batch_release(&b);
+        if (file_size(wal_path) > wal_max)
+            wal_max = file_size(wal_path);
+    }
+    /* The thread may still be copying: give it time. */
+    for (int t = 0; t < 100 && file_size(db_path) < 32 * 1024 * 1024; t++)
+        usleep(50 * 1000);
+    assert_true(file_size(db_path) >= 32 * 1024 * 1024);
+    /* Reset, not grown without end: the mark is 64 MB, and the store checkpoints itself only
+     * at eight times that. */
+    assert_true(wal_max < 300 * 1024 * 1024);
+    assert_int_equal(store_db_head(f->db) > 0, 1);
+}
+
 /* The one row sql (?1 bound to id) reads straight from the SQLite file at path: the
  * statement, stepped to it; *raw is the connection (finalize, then close both). */
 static sqlite3_stmt *raw_row(const char *path, const char *sql, const char *id, sqlite3 **raw)
@@ -1732,6 +1784,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_wait_for_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters_use_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_one_writer, setup, teardown),
     };
