@@ -15,9 +15,10 @@
  *     live stream published after n, gaplessly, in order.
  *
  * Tables (both backends): articles, batches, mentions, events (the current version of each
- * merged event, with columns for the query filters and indexes on them), event_articles,
- * and log (seq -> event version). The schema is versioned; store_db_open migrates an older
- * database forward inside a transaction and refuses a newer one.
+ * merged event, with columns for the query filters and indexes on them; on SQLite written
+ * in bulk, behind the log - see store_db_flush), event_articles, and log (seq -> event
+ * version). The schema is versioned; store_db_open migrates an older database forward
+ * inside a transaction and refuses a newer one.
  */
 #ifndef STORE_DB_H
 #define STORE_DB_H
