@@ -285,15 +285,20 @@ static int s_rollback_to(void *h)
     return rc;
 }
 
-static int s_head(void *h, uint64_t *head)
+/* The one number statement q answers: a highest seq. */
+static int s_max_seq(struct sq *s, int q, const char *what, uint64_t *out)
 {
-    struct sq *s = h;
-    sqlite3_stmt *st = s_stmt(s, Q_HEAD);
+    sqlite3_stmt *st = s_stmt(s, q);
     if (sqlite3_step(st) != SQLITE_ROW)
-        return s_fail(s, "head");
-    *head = (uint64_t)sqlite3_column_int64(st, 0);
+        return s_fail(s, what);
+    *out = (uint64_t)sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return 0;
+}
+
+static int s_head(void *h, uint64_t *head)
+{
+    return s_max_seq(h, Q_HEAD, "head", head);
 }
 
 static int s_batch_get(void *h, const char *article, const char *xv, uint64_t *first,
@@ -512,13 +517,7 @@ static int s_relax(void *h, bool relaxed)
 
 static int s_indexed(void *h, uint64_t *seq)
 {
-    struct sq *s = h;
-    sqlite3_stmt *st = s_stmt(s, Q_INDEXED);
-    if (sqlite3_step(st) != SQLITE_ROW)
-        return s_fail(s, "events head");
-    *seq = (uint64_t)sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 0;
+    return s_max_seq(h, Q_INDEXED, "events head", seq);
 }
 
 static int s_log_get(void *h, const uint64_t *seqs, size_t n, struct pl_buf *bodies, bool *found)
