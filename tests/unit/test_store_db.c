@@ -1115,6 +1115,87 @@ static void test_events_wait_for_flush(void **state)
     f->db = fx_open(f);
 }
 
+/* Runs sql on the SQLite file at path through a connection of its own. */
+static void raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *raw;
+    char *msg = NULL;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    sqlite3_busy_timeout(raw, 5000);
+    if (sqlite3_exec(raw, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+    sqlite3_close(raw);
+}
+
+/* A write of the events table that the database refuses (here triggers, put in by another
+ * connection) keeps every event waiting: ingest goes on into the log, a query says why it
+ * cannot answer, and once the database takes the writes again nothing is missing. */
+static void test_failed_flush_keeps_events(void **state)
+{
+    SQLITE_ONLY();
+    struct fx *f = *state;
+    char dir[96], path[128], err[512] = "";
+    old_folder(f, "refused", dir, path);
+    struct store_db *db = open_sqlite_dir(dir);
+    struct batch b[4];
+    const char *arts[4] = {"0000000000000000000000000000e001", "0000000000000000000000000000e002",
+                           "0000000000000000000000000000e003", "0000000000000000000000000000e004"};
+    reports(&b[0], arts[0], (int[]){1, 2}, 2);
+    reports(&b[1], arts[1], (int[]){1}, 1);
+    reports(&b[2], arts[2], (int[]){3}, 1);
+    reports(&b[3], arts[3], (int[]){2}, 1);
+    struct store_ingest_result r;
+    ingest_ok(db, &b[0], NOW1, &r); /* seqs 1, 2 */
+    store_ingest_result_release(&r);
+    uint64_t seq, lag;
+    assert_int_equal(query_articles(db, 1, &seq), 1); /* written: the table has rows */
+
+    raw_exec(path, "CREATE TRIGGER no_insert BEFORE INSERT ON events"
+                   " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+                   "CREATE TRIGGER no_update BEFORE UPDATE ON events"
+                   " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;");
+    ingest_ok(db, &b[1], NOW2, &r); /* a merge, seq 3 */
+    store_ingest_result_release(&r);
+    ingest_ok(db, &b[2], NOW2, &r); /* a new event, seq 4 */
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_waiting(db), 2);
+    assert_int_equal(store_db_flush(db, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "events table"));
+    assert_non_null(strstr(err, "refused by the test"));
+    assert_int_equal(store_db_waiting(db), 2);
+    assert_int_equal(store_db_flush(db, 1, err, sizeof err), -1); /* a partial one too */
+    assert_int_equal(store_db_waiting(db), 2);
+    struct got g = {0};
+    err[0] = '\0';
+    assert_int_equal(store_db_query(db, 0, NULL, 100, collect, &g, err, sizeof err), -1);
+    assert_non_null(strstr(err, "refused by the test"));
+    got_release(&g);
+
+    /* Ingest goes on: a merge into an event waiting since the failure (seq 5). */
+    ingest_ok(db, &b[3], NOW2, &r);
+    assert_int_equal(r.first_seq, 5);
+    assert_int_equal(changed_articles(&r), 2);
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_waiting(db), 3);
+    assert_int_equal(store_db_unindexed(db, &lag), 0);
+    assert_int_equal(lag, 3);
+
+    raw_exec(path, "DROP TRIGGER no_insert; DROP TRIGGER no_update;");
+    assert_int_equal(query_articles(db, 1, &seq), 2);
+    assert_int_equal(seq, 3);
+    assert_int_equal(query_articles(db, 2, &seq), 2);
+    assert_int_equal(seq, 5);
+    assert_int_equal(query_articles(db, 3, &seq), 1);
+    assert_int_equal(seq, 4);
+    assert_int_equal(store_db_waiting(db), 0);
+    assert_int_equal(store_db_unindexed(db, &lag), 0);
+    assert_int_equal(lag, 0);
+    store_db_close(&db);
+    for (int i = 0; i < 4; i++)
+        batch_release(&b[i]);
+    f->db = fx_open(f);
+}
+
 static off_t file_size(const char *path)
 {
     struct stat st;
@@ -1846,6 +1927,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_wait_for_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_flush_keeps_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_thread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_store_writes_half, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters_use_indexes, setup, teardown),

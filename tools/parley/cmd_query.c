@@ -117,7 +117,8 @@ static int s_from_db(const struct opts *op, struct out *o)
         return EX_UNAVAILABLE;
     }
     /* Changes a running store has in its log but not yet in the events table (it writes them
-     * there every second), or that a store stopped before writing: not in these results. */
+     * there while idle, and in bulk once many wait), or that a store stopped before writing:
+     * not in these results. */
     uint64_t lag = 0;
     if (store_db_unindexed(db, &lag) == 0 && lag > 0)
         fprintf(stderr,
