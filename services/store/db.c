@@ -350,6 +350,18 @@ static void s_cache_settle(struct store_db *db, bool keep)
     db->n_dirty = 0;
 }
 
+/* Forgets every cached event (after a reconnect: see store_db_reconnect). */
+static void s_cache_clear(struct store_db *db)
+{
+    for (size_t i = 0; i < db->n_slots; i++) {
+        if (db->slots[i].used)
+            pl_event_release(&db->slots[i].e);
+        db->slots[i].used = false;
+        db->slots[i].dirty = false;
+    }
+    db->n_dirty = 0;
+}
+
 /* --- events the events table does not have yet -----------------------------------------------
  * With a backend that has index_put (SQLite), a merge appends its event's new version to the
  * log and leaves the events table alone: the events changed since the table was last brought
@@ -1051,12 +1063,41 @@ static int s_group(struct store_db *db, const struct pl_events *const *evs, size
     return 0;
 }
 
-int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
+static bool s_lost(const struct store_db *db)
+{
+    return db->ops->lost && db->ops->lost(db->h);
+}
+
+int store_db_reconnect(struct store_db *db, char *err, size_t errlen)
+{
+    const struct store_db_ops *o = db->ops;
+    if (!o->reconnect)
+        return 0;
+    uint64_t head;
+    if (o->reconnect(db->h) != 0 || o->head(db->h, &head) != 0) {
+        s_seterr(err, errlen, "the database is unreachable: %s", o->errmsg(db->h));
+        return -1;
+    }
+    /* A transaction cut off at its COMMIT may or may not have been stored: the cache forgets
+     * everything and the head is read again. The caller stores such a group again, and the
+     * batches that were stored get the answer they got the first time. */
+    s_cache_clear(db);
+    db->head = head;
+    return 0;
+}
+
+/* Reconnects first when the connection is known to be gone. */
+static int s_connected(struct store_db *db, char *err, size_t errlen)
+{
+    return s_lost(db) ? store_db_reconnect(db, err, errlen) : 0;
+}
+
+static int s_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
                           const char *now, struct store_ingest_result *res, char *err,
                           size_t errlen)
 {
     int rc = s_group(db, evs, n, now, res, true, err, errlen);
-    if (rc == 1) {
+    if (rc == 1 && !s_lost(db)) {
         /* Something of the group failed: stored again batch by batch, each in its savepoint,
          * so that the failing batch is rolled back alone. */
         db->redone++;
@@ -1066,6 +1107,28 @@ int store_db_ingest_group(struct store_db *db, const struct pl_events *const *ev
     if (rc == 0 && db->n_pend >= STORE_PEND_MAX)
         (void)s_flush_most(db, STORE_PEND_MAX / 2, NULL, 0);
     return rc;
+}
+
+int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
+                          const char *now, struct store_ingest_result *res, char *err,
+                          size_t errlen)
+{
+    /* A connection found gone while the group was being stored (a server restarted, a
+     * session ended) is made again at once and the group stored again: its outcome so far
+     * says nothing about the batches, only about the connection. */
+    for (int attempt = 0;; attempt++) {
+        if (s_connected(db, err, errlen) != 0) {
+            memset(res, 0, n * sizeof *res);
+            return STORE_DB_UNREACHABLE;
+        }
+        int rc = s_ingest_group(db, evs, n, now, res, err, errlen);
+        if (rc == 0 || !s_lost(db)) /* committed (the next call reconnects), or refused */
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            store_ingest_result_release(&res[i]);
+        if (attempt == 1) /* lost again at once: the caller waits and tries again */
+            return STORE_DB_UNREACHABLE;
+    }
 }
 
 int store_db_flush(struct store_db *db, size_t most, char *err, size_t errlen)
@@ -1109,6 +1172,8 @@ int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *
 {
     if (after > INT64_MAX) /* the databases keep seqs as signed 64-bit numbers */
         after = INT64_MAX;
+    if (s_connected(db, err, errlen) != 0)
+        return -1;
     if (store_filter_any(f) && s_flush(db, err, errlen) != 0) /* filters read the events */
         return -1;
     if (db->ops->read(db->h, true, after, f, max, fn, arg) != 0) {
@@ -1123,7 +1188,7 @@ int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *
 {
     if (after > INT64_MAX)
         after = INT64_MAX;
-    if (s_flush(db, err, errlen) != 0)
+    if (s_connected(db, err, errlen) != 0 || s_flush(db, err, errlen) != 0)
         return -1;
     if (db->ops->read(db->h, false, after, f, limit, fn, arg) != 0) {
         s_seterr(err, errlen, "cannot query the events: %s", db->ops->errmsg(db->h));

@@ -85,15 +85,28 @@ int store_db_ingest(struct store_db *db, const struct pl_events *ev, const char 
 /* Group commit: stores n batches in one transaction, so that a batch that fails is rolled
  * back alone (res[i].failed, res[i].error) and the others commit. 0 when the transaction
  * committed; -1 when it could not (err says why; nothing was stored and every res[i] is
- * empty). Seqs stay gapless: a rolled-back batch gives its seqs back. The group is stored
- * as a whole first, without a savepoint a batch (PostgreSQL: reads up front, writes at
- * commit, a few statements for all its rows); when anything of it fails, it is rolled back
- * and stored again batch by batch, each in a savepoint, so the outcome is the same
- * (store_db_redone counts these; err then says what made the first attempt fail, though 0
- * is returned). */
+ * empty); STORE_DB_UNREACHABLE (below) when the database server cannot be reached. Seqs stay
+ * gapless: a rolled-back batch gives its seqs back. The group is stored as a whole first, without a
+ * savepoint a batch (PostgreSQL: reads up front, writes at commit, a few statements for all its
+ * rows); when anything of it fails, it is rolled back and stored again batch by batch, each in a
+ * savepoint, so the outcome is the same (store_db_redone counts these; err then says what made the
+ * first attempt fail, though 0 is returned). */
 int store_db_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
                           const char *now, struct store_ingest_result *res, char *err,
                           size_t errlen) PL_WUR;
+
+/* store_db_ingest_group's answer when the database server cannot be reached (PostgreSQL: the
+ * connection is gone and connecting again failed, err says why): nothing is known to be
+ * stored, every res[i] is empty, and the caller is to hold the group and try again later
+ * (store_db_reconnect, or the same call: it reconnects first). Not a verdict on the
+ * batches. A connection lost in the middle of a group is made again at once and the group
+ * stored again, so a session ended while the server stays up costs nothing. */
+#define STORE_DB_UNREACHABLE (-2)
+
+/* Connects to the database server again (PostgreSQL; nothing to do for SQLite). Since a
+ * transaction cut off at its COMMIT may or may not have been stored, the event cache is
+ * emptied and the head read again. 0, or -1 with a message in err. */
+int store_db_reconnect(struct store_db *db, char *err, size_t errlen) PL_WUR;
 
 /* Event versions with seq > after, matching f (NULL: all), at most max, in seq order. */
 int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t max,

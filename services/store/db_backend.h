@@ -102,6 +102,13 @@ struct store_db_ops {
     /* from_log: versions from the log (SINCE); otherwise current events (QUERY). */
     int (*read)(void *h, bool from_log, uint64_t after, const struct pl_filter *f, uint32_t max,
                 store_event_fn fn, void *arg);
+    /* Optional (NULL: an embedded database, never lost). True once the connection to the
+     * database server is gone (a server restarted, a session ended by an administrator, a
+     * network cut): every statement fails until reconnect succeeds. */
+    bool (*lost)(void *h);
+    /* Connects again and sets the session up as open did (the writer's lock included); any
+     * open transaction is gone with the old connection. 0, or -1 (errmsg says why). */
+    int (*reconnect)(void *h);
 };
 
 /* Backends: open and return their handle, or NULL with a message in err. */

@@ -223,6 +223,9 @@ static int s_fail(struct pg *p, const char *what, const PGresult *r)
 {
     const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(p->c);
     snprintf(p->err, sizeof p->err, "%s: %s", what, m && *m ? m : PQerrorMessage(p->c));
+    for (char *c = p->err; *c; c++) /* libpq's messages run over lines: one log line each */
+        if (*c == '\n' || *c == '\t')
+            *c = ' ';
     size_t n = strlen(p->err);
     while (n && (p->err[n - 1] == '\n' || p->err[n - 1] == ' '))
         p->err[--n] = '\0';
@@ -1408,6 +1411,9 @@ static int s_fail_statement(void *h)
     return s_queue(h, "failing statement", NULL, "SELECT 1/0", NULL, 0); /* division by zero */
 }
 
+static bool s_lost(void *h);
+static int s_reconnect(void *h);
+
 static const struct store_db_ops s_ops = {
     .name = "postgres",
     .close = s_close,
@@ -1428,6 +1434,8 @@ static const struct store_db_ops s_ops = {
     .events_put = s_events_put,
     .prefetch = s_prefetch,
     .read = s_read,
+    .lost = s_lost,
+    .reconnect = s_reconnect,
 };
 
 static int s_version(struct pg *p, int *version)
@@ -1480,6 +1488,101 @@ static int s_migrate(struct pg *p)
     return 0;
 }
 
+/* The session as the store wants it: its settings, the writer's lock, the schema (brought
+ * forward at open; on a reconnect it must still be the one this store writes) and the
+ * prepared statements. lock_tries: how many times to ask for the lock, 100 ms apart. */
+static int s_session(struct pg *p, bool migrate, int lock_tries)
+{
+    /* Every statement of the store reads or writes a few rows by key, or a page of rows:
+     * compiling one (JIT, which the planner asks for when it guesses a large cost, as for a
+     * walk of the log that stops at its LIMIT) took longer than running it, and workers in
+     * parallel (a Gather Merge over that walk) made it slower too. */
+    if (s_exec(p, "SET client_min_messages = warning") != 0 || s_exec(p, "SET jit = off") != 0 ||
+        s_exec(p, "SET max_parallel_workers_per_gather = 0") != 0)
+        return -1;
+    /* A store that just stopped may still hold the lock for a moment: the server ends its
+     * session after the client has gone. So try for a few seconds before refusing. */
+    bool locked = false;
+    for (int tries = 0; tries < lock_tries && !locked; tries++) {
+        if (tries > 0) {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        PGresult *r = PQexec(p->c, "SELECT pg_try_advisory_lock(" PG_LOCK_KEY ")");
+        bool answered = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+        locked = answered && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+        if (!answered)
+            s_fail(p, "cannot take the writer's lock", r);
+        PQclear(r);
+        if (!answered)
+            return -1;
+    }
+    if (!locked) {
+        snprintf(p->err, sizeof p->err,
+                 "another parley-store is writing to this database (advisory lock held for "
+                 "%d.%d s); a database has one writer",
+                 lock_tries / 10, lock_tries % 10);
+        return -1;
+    }
+    if (migrate) {
+        if (s_migrate(p) != 0)
+            return -1;
+    } else {
+        int version;
+        if (s_version(p, &version) != 0)
+            return -1;
+        if (version != STORE_SCHEMA_VERSION) {
+            snprintf(p->err, sizeof p->err,
+                     "the database's schema is version %d now, not %d as when this store "
+                     "opened it",
+                     version, STORE_SCHEMA_VERSION);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof s_prep / sizeof s_prep[0]; i++) {
+        PGresult *pr = PQprepare(p->c, s_prep[i][0], s_prep[i][1], 0, NULL);
+        if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
+            s_fail(p, s_prep[i][0], pr);
+            PQclear(pr);
+            return -1;
+        }
+        PQclear(pr);
+    }
+    return 0;
+}
+
+static bool s_lost(void *h)
+{
+    struct pg *p = h;
+    return PQstatus(p->c) == CONNECTION_BAD;
+}
+
+/* The old connection's transaction and pipeline went with it; PQreset connects again with
+ * the same parameters (so within connect_timeout). The lock is asked for only a few times:
+ * the store's event loop waits meanwhile, and the store tries again later anyway. */
+static int s_reconnect(void *h)
+{
+    struct pg *p = h;
+    s_defer_reset(&p->d);
+    p->piped = false;
+    p->queued = 0;
+    PQreset(p->c);
+    if (PQstatus(p->c) != CONNECTION_OK)
+        return s_fail(p, "cannot connect to PostgreSQL", NULL);
+    return s_session(p, false, 5);
+}
+
+/* Connection defaults that the configured conninfo may override (it comes last): give up
+ * on a server that does not answer within 10 s, and notice a connection whose peer vanished
+ * without a word (a network cut) within about half a minute, not the system's two hours. */
+static PGconn *s_connect(const char *conninfo)
+{
+    const char *const keys[] = {"connect_timeout",  "keepalives_idle", "keepalives_interval",
+                                "keepalives_count", "dbname",          NULL};
+    const char *const vals[] = {"10", "15", "5", "3", conninfo ? conninfo : "", NULL};
+    return PQconnectdbParams(keys, vals, 1);
+}
+
 void *store_pg_open(const struct store_db_config *cfg, const struct store_db_ops **ops, char *err,
                     size_t errlen)
 {
@@ -1488,50 +1591,13 @@ void *store_pg_open(const struct store_db_config *cfg, const struct store_db_ops
         return NULL;
     }
     struct pg *p = pl_xcalloc(1, sizeof *p);
-    p->c = PQconnectdb(cfg->conninfo ? cfg->conninfo : "");
+    p->c = s_connect(cfg->conninfo);
     if (PQstatus(p->c) != CONNECTION_OK) {
         s_fail(p, "cannot connect to PostgreSQL", NULL);
         goto fail;
     }
-    /* Every statement of the store reads or writes a few rows by key, or a page of rows:
-     * compiling one (JIT, which the planner asks for when it guesses a large cost, as for a
-     * walk of the log that stops at its LIMIT) took longer than running it, and workers in
-     * parallel (a Gather Merge over that walk) made it slower too. */
-    if (s_exec(p, "SET client_min_messages = warning") != 0 || s_exec(p, "SET jit = off") != 0 ||
-        s_exec(p, "SET max_parallel_workers_per_gather = 0") != 0)
+    if (s_session(p, true, 30) != 0)
         goto fail;
-    /* A store that just stopped may still hold the lock for a moment: the server ends its
-     * session after the client has gone. So try for a few seconds before refusing. */
-    bool locked = false;
-    for (int tries = 0; tries < 30 && !locked; tries++) {
-        if (tries > 0) {
-            struct timespec ts = {0, 100 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-        PGresult *r = PQexec(p->c, "SELECT pg_try_advisory_lock(" PG_LOCK_KEY ")");
-        bool answered = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-        locked = answered && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-        PQclear(r);
-        if (!answered)
-            break;
-    }
-    if (!locked) {
-        snprintf(p->err, sizeof p->err,
-                 "another parley-store is writing to this database (advisory lock held for "
-                 "3 s); a database has one writer");
-        goto fail;
-    }
-    if (s_migrate(p) != 0)
-        goto fail;
-    for (size_t i = 0; i < sizeof s_prep / sizeof s_prep[0]; i++) {
-        PGresult *pr = PQprepare(p->c, s_prep[i][0], s_prep[i][1], 0, NULL);
-        if (PQresultStatus(pr) != PGRES_COMMAND_OK) {
-            s_fail(p, s_prep[i][0], pr);
-            PQclear(pr);
-            goto fail;
-        }
-        PQclear(pr);
-    }
     *ops = &s_ops;
     return p;
 fail:

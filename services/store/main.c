@@ -29,7 +29,9 @@ static const struct pl_cfg_key keys[] = {
     {"store.data_dir", PL_CFG_STRING, offsetof(struct store_config, data_dir), 1, 3000, 0, 0,
      "parley-data", "sqlite: folder of parley.db, created on first start", NULL},
     {"store.conninfo", PL_CFG_STRING, offsetof(struct store_config, conninfo), 0, 4096, 0, 0, "",
-     "postgres: libpq connection string, e.g. \"host=db dbname=parley user=parley\"", NULL},
+     "postgres: libpq connection string, e.g. \"host=db dbname=parley user=parley\" "
+     "(connect_timeout 10 s and TCP keepalives unless it sets them)",
+     NULL},
     {"store.event_cache", PL_CFG_INT, offsetof(struct store_config, event_cache), 0, 4000000, 0, 0,
      "16384",
      "recently changed events kept decoded in memory, so that merging into them reads "

@@ -20,6 +20,9 @@
  * 10,000 articles, group 64 -> 256: +10-15% mentions/s. */
 #define GROUP_MAX       256
 #define GROUP_MAX_BYTES (32u * 1024 * 1024)
+/* A database server that cannot be reached is tried again after 250 ms, then twice as long
+ * each time, up to this. */
+#define DB_RETRY_MAX_MS 5000
 
 /* An EVENTS batch waiting for its group's commit. */
 struct pend {
@@ -49,7 +52,11 @@ struct store {
     struct store_ingest_result res[GROUP_MAX]; /* and what became of them */
     size_t npend;                              /* entries used in pend */
     size_t pend_bytes;                         /* their frames' bytes */
-    unsigned long requests;                    /* SINCE and QUERY received */
+    bool db_down;             /* the database cannot be reached: pend is held, ingest not read */
+    int64_t down_since;       /* ... since then (ms) */
+    int64_t retry_at;         /* ... and is tried again then */
+    int64_t retry_ms;         /* the wait after that try: 250 ms doubling up to DB_RETRY_MAX_MS */
+    unsigned long requests;   /* SINCE and QUERY received */
     unsigned long unexpected; /* well-formed messages that do not belong on a socket */
 };
 
@@ -157,12 +164,38 @@ static void s_answer(struct store *self, struct pl_frames *fr, const struct pl_e
     s_publish(self, res);
 }
 
+/* The database server cannot be reached (PostgreSQL restarted, or the network cut): the
+ * group is held, unanswered - an ERR would tell the extractors the batches are bad, and the
+ * fetcher would count the refusals towards giving the articles up - and the ingest socket is
+ * not read until the group is stored, so extractors wait (or send again: those batches are
+ * answered as stored once the database is back). Replay and queries get ERR meanwhile. */
+static void s_db_down(struct store *self, const char *err)
+{
+    int64_t now = pl_now_ms();
+    if (!self->db_down) {
+        self->db_down = true;
+        self->down_since = now;
+        self->retry_ms = 250;
+        pl_loop_remove_socket(self->loop, self->ingest);
+        pl_log_warn("%s; holding %zu batch%s, taking no more until it is back", err, self->npend,
+                    self->npend == 1 ? "" : "es");
+    } else {
+        self->retry_ms =
+            self->retry_ms * 2 < DB_RETRY_MAX_MS ? self->retry_ms * 2 : DB_RETRY_MAX_MS;
+        pl_log_limited(&self->drops.rl, PL_LOG_WARN, "%s (for %lld s now; trying again)", err,
+                       (long long)((now - self->down_since) / 1000));
+    }
+    self->retry_at = now + self->retry_ms;
+}
+
+static int s_on_socket(struct pl_loop *loop, void *sock, void *arg);
+
 /* Group commit: the EVENTS batches received in one wake-up are stored in one transaction,
  * then each is answered (OK after the commit, or ERR) and its changes published. */
 static void s_flush(struct store *self)
 {
     size_t n = self->npend;
-    if (n == 0)
+    if (n == 0 || (self->db_down && pl_now_ms() < self->retry_at))
         return;
     const struct pl_events **evs = self->evs;
     for (size_t i = 0; i < n; i++)
@@ -172,6 +205,17 @@ static void s_flush(struct store *self)
     struct store_ingest_result *res = self->res;
     uint64_t redone = store_db_redone(self->db);
     int rc = store_db_ingest_group(self->db, evs, n, now, res, err, sizeof err);
+    if (rc == STORE_DB_UNREACHABLE) {
+        s_db_down(self, err);
+        return;
+    }
+    if (self->db_down) {
+        self->db_down = false;
+        pl_log_info("the database is back after %lld ms; the %zu batch%s held stored now",
+                    (long long)(pl_now_ms() - self->down_since), n, n == 1 ? "" : "es");
+        if (pl_loop_add_socket(self->loop, self->ingest, s_on_socket, self) != 0)
+            pl_log_error("cannot watch the ingest socket again");
+    }
     if (rc == 0 && store_db_redone(self->db) != redone)
         pl_log_info("a group of %zu batches was stored again batch by batch (%s)", n, err);
     for (size_t i = 0; i < n; i++) {
@@ -330,7 +374,7 @@ static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
     (void)loop;
     struct store *self = arg;
     const char *name = sock == self->ingest ? "ingest" : "replay";
-    for (int i = 0; i < 256; i++) {
+    for (int i = 0; i < 256 && !(sock == self->ingest && self->db_down); i++) {
         struct pl_frames fr;
         struct pl_msg m;
         int rc = pl_sock_recv_msg(sock, name, 1, &fr, &m, &self->drops);
@@ -379,15 +423,20 @@ static bool s_idle(void *sock)
     return zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 && !(events & ZMQ_POLLIN);
 }
 
-/* The events table (what queries read) catches up with the log (store_db_flush) while no
- * batch waits, 128 events at a time, so that a batch arriving meanwhile waits a millisecond
- * or two, for at most 10 ms a tick. (A store that batches keep arriving at writes them in
- * bulk after its group commits: see STORE_PEND_MAX in db.c.) */
+/* A group held for an unreachable database is tried again here when its time comes (see
+ * s_db_down). Otherwise the events table (what queries read) catches up with the log
+ * (store_db_flush) while no batch waits, 128 events at a time, so that a batch arriving meanwhile
+ * waits a millisecond or two, for at most 10 ms a tick. (A store that batches keep arriving at
+ * writes them in bulk after its group commits: see STORE_PEND_MAX in db.c.) */
 static int s_on_index(struct pl_loop *loop, void *arg)
 {
     (void)loop;
     struct store *self = arg;
     int64_t t0 = pl_now_ms();
+    if (self->db_down) { /* the held group, when its time has come (see s_db_down) */
+        s_flush(self);
+        return 0;
+    }
     while (store_db_waiting(self->db) > 0 && s_idle(self->ingest) && pl_now_ms() - t0 < 10) {
         char err[512];
         if (store_db_flush(self->db, 128, err, sizeof err) != 0) {
@@ -408,6 +457,10 @@ int store_run(struct store *self, int sigfd)
         return -1;
     pl_log_info("ready head=%llu", (unsigned long long)store_db_head(self->db));
     int rc = pl_loop_run(self->loop);
+    if (self->npend)
+        pl_log_warn("%zu batches held for the database are not stored: their extractors send "
+                    "them again",
+                    self->npend);
     struct pl_buf line;
     pl_buf_init(&line);
     pl_drops_format(&self->drops, &line);
@@ -425,6 +478,10 @@ void store_destroy(struct store **self_p)
     if (!self_p || !*self_p)
         return;
     struct store *self = *self_p;
+    for (size_t i = 0; i < self->npend; i++) { /* a group held for the database: unanswered */
+        pl_msg_release(&self->pend[i].m);
+        pl_frames_close(&self->pend[i].fr);
+    }
     pl_sock_close(&self->ingest);
     pl_sock_close(&self->live);
     pl_sock_close(&self->replay);

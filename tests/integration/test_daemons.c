@@ -1395,6 +1395,106 @@ static void test_store_stores_merges_publishes_and_replays(void **state)
     assert_int_equal(s_count(text(&cli->obuf), "\"seq\":"), before + 1);
 }
 
+/* PostgreSQL: sql run on the server's "postgres" database (to act on the test's). */
+static void s_pg_admin(const char *sql)
+{
+    char conninfo[512];
+    snprintf(conninfo, sizeof conninfo, "%s dbname=postgres", g_pg);
+    PGconn *c = PQconnectdb(conninfo);
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    assert_true(ok);
+}
+
+/* The test's PostgreSQL database, name (quoted for SQL), refuses connections (on) or takes
+ * them again; on also ends the sessions it has, as a server going down would. */
+static void s_pg_away(const char *name, bool on)
+{
+    char sql[512];
+    if (on)
+        snprintf(sql, sizeof sql,
+                 "ALTER DATABASE %s ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid)"
+                 " FROM pg_stat_activity WHERE datname = '%s'",
+                 name, name);
+    else
+        snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS true", name);
+    s_pg_admin(sql);
+}
+
+/* PostgreSQL goes away under a running store (restarted, or the network cut): a batch that
+ * arrives meanwhile is held, not refused - an ERR would make the extractor hand the article
+ * back as bad and the fetcher count it towards dead - replay requests get ERR saying why,
+ * and once the database is back the batch is stored and answered, with no gap in the seqs. */
+static void test_store_holds_batches_while_its_database_is_away(void **state)
+{
+    struct fx *f = *state;
+    if (!g_pg)
+        skip();
+    char ep[256];
+    fx_write_configs(f);
+    struct proc *store = s_start_store(f);
+    fx_endpoint(f, "ingest", ep, sizeof ep);
+    void *ingest = s_client(f, ZMQ_DEALER, ep);
+    fx_endpoint(f, "replay", ep, sizeof ep);
+    void *replay = s_client(f, ZMQ_DEALER, ep);
+    static const char a1[] = "000000000000000000000000000000b1";
+    static const char a2[] = "000000000000000000000000000000b2";
+    struct pl_msg ev;
+    struct pl_mention mn;
+    s_events_msg(&ev, &mn, a1, "Mirzoyan met Bayramov in Tehran.");
+    s_send(ingest, &ev);
+    s_expect_ok(ingest, a1, 1, 1);
+    pl_mention_release(&mn);
+
+    PGconn *c = PQconnectdb(g_pg);
+    PGresult *r = PQexec(c, "SELECT quote_ident(current_database())");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    char name[128];
+    snprintf(name, sizeof name, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(c);
+    s_pg_away(name, true);
+    s_events_msg(&ev, &mn, a2, "The foreign ministers held talks in Tehran.");
+    s_send(ingest, &ev);
+    pl_mention_release(&mn);
+    /* (nothing asserted until the database takes connections again: the next tests need it) */
+    bool held = proc_wait_for(store, "holding 1 batch, taking no more", REPLY_TIMEOUT_MS);
+    zmq_pollitem_t it = {.socket = ingest, .events = ZMQ_POLLIN};
+    int polled = zmq_poll(&it, 1, 1000);
+    struct pl_msg q = {.cmd = PL_CMD_SINCE};
+    q.u.since.max = 10;
+    s_send(replay, &q);
+    bool says = false;
+    struct pl_frames fr;
+    if (pl_frames_recv(replay, &fr, 0) == 0) {
+        struct pl_msg err;
+        if (pl_frames_decode(&fr, 0, &err, NULL) == PL_OK) {
+            says = err.cmd == PL_CMD_ERR && strstr(err.u.err.reason, "unreachable") != NULL;
+            pl_msg_release(&err);
+        }
+        pl_frames_close(&fr);
+    }
+    s_pg_away(name, false);
+    assert_true(held);
+    assert_int_equal(polled, 0); /* no answer while it was away */
+    assert_true(says);           /* replay: ERR, saying why */
+
+    assert_logs(store, "the database is back", 10000);
+    s_expect_ok(ingest, a2, 2, 1);
+    uint64_t seqs[10], head;
+    assert_int_equal(s_since(replay, 0, 10, seqs, &head), 2);
+    assert_int_equal(seqs[0], 1);
+    assert_int_equal(seqs[1], 2);
+    assert_int_equal(head, 2);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+}
+
 /* Waits until the child's stdout holds needle. */
 static bool proc_wait_out(struct proc *p, const char *needle, int timeout_ms)
 {
@@ -2170,6 +2270,7 @@ int main(void)
 #define STORE_TESTS                                                                                \
     T(test_store_survives_hostile_clients_on_replay_and_ingest),                                   \
         T(test_store_stores_merges_publishes_and_replays),                                         \
+        T(test_store_holds_batches_while_its_database_is_away),                                    \
         T(test_tail_survives_store_restart_and_resumes_from_state),                                \
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),                                 \
         T(test_extractor_and_store_code_an_article_end_to_end),                                    \

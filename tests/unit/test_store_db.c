@@ -1899,6 +1899,106 @@ static void test_pg_one_writer(void **state)
     f->db = db;
 }
 
+/* Runs sql on the test's PostgreSQL server through a connection of its own: to the test's
+ * database, or (admin) to the server's "postgres" database. */
+static void pg_exec(const char *sql, bool admin)
+{
+    char conninfo[512];
+    snprintf(conninfo, sizeof conninfo, "%s%s", g_pg, admin ? " dbname=postgres" : "");
+    PGconn *c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK)
+        fail_msg("PostgreSQL: %s", PQerrorMessage(c));
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* Ends every other session on the test's database (the store's): as a server restart or an
+ * administrator would. */
+#define PG_END_OTHERS                                                                              \
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"                                       \
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+
+/* The name of the test's database, quoted for SQL. */
+static void pg_dbname(char *out, size_t len)
+{
+    PGconn *c = PQconnectdb(g_pg);
+    PGresult *r = PQexec(c, "SELECT quote_ident(current_database())");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("current_database: %s", PQerrorMessage(c));
+    snprintf(out, len, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* PostgreSQL: a session that ends under the store (the server restarted, an administrator)
+ * costs nothing when the server takes connections again at once - the group is stored on a
+ * new connection, merging into what the database holds (the cache forgot everything); while
+ * the server takes none, the store is told the database is unreachable (not that the batch
+ * is bad), keeps nothing half-stored, and goes on when it is back. */
+static void test_pg_reconnects(void **state)
+{
+    struct fx *f = *state;
+    if (!g_pg)
+        skip();
+    const char *arts[3] = {"0000000000000000000000000000f001", "0000000000000000000000000000f002",
+                           "0000000000000000000000000000f003"};
+    struct batch b[3];
+    reports(&b[0], arts[0], (int[]){1}, 1);
+    reports(&b[1], arts[1], (int[]){1}, 1);
+    reports(&b[2], arts[2], (int[]){2}, 1);
+    struct store_ingest_result r;
+    char err[512] = "";
+    ingest_ok(f->db, &b[0], NOW1, &r); /* seq 1 */
+    store_ingest_result_release(&r);
+
+    pg_exec(PG_END_OTHERS, false);
+    ingest_ok(f->db, &b[1], NOW2, &r); /* on a new connection: the meeting again, seq 2 */
+    assert_int_equal(r.first_seq, 2);
+    assert_int_equal(changed_articles(&r), 2);
+    store_ingest_result_release(&r);
+    assert_int_equal(store_db_redone(f->db), 0);
+
+    char name[128], sql[512];
+    pg_dbname(name, sizeof name);
+    snprintf(sql, sizeof sql,
+             "ALTER DATABASE %s ALLOW_CONNECTIONS false; SELECT pg_terminate_backend(pid)"
+             " FROM pg_stat_activity WHERE datname = '%s'",
+             name, name);
+    pg_exec(sql, true);
+    const struct pl_events *evs[1] = {&b[2].ev};
+    struct store_ingest_result res[1];
+    int rc = store_db_ingest_group(f->db, evs, 1, NOW2, res, err, sizeof err);
+    /* (taken back before any assertion can fail, so that the next tests can connect) */
+    snprintf(sql, sizeof sql, "ALTER DATABASE %s ALLOW_CONNECTIONS true", name);
+    pg_exec(sql, true);
+    assert_int_equal(rc, STORE_DB_UNREACHABLE);
+    assert_non_null(strstr(err, "unreachable"));
+    assert_false(res[0].failed);
+    assert_int_equal(res[0].count, 0);
+    assert_int_equal(store_db_head(f->db), 2);
+
+    /* Back: the held batch is stored with the next seq, and every version is there once. */
+    ingest_ok(f->db, &b[2], NOW2, &r);
+    assert_int_equal(r.first_seq, 3);
+    store_ingest_result_release(&r);
+    struct got g = {0};
+    assert_int_equal(store_db_since(f->db, 0, NULL, 64, collect, &g, err, sizeof err), 0);
+    assert_int_equal(g.n, 3);
+    for (size_t i = 0; i < g.n; i++)
+        assert_int_equal(g.seq[i], i + 1);
+    got_release(&g);
+    ingest_ok(f->db, &b[1], NOW2, &r); /* stored before the cut: answered as then */
+    assert_true(r.replayed);
+    assert_int_equal(r.first_seq, 2);
+    store_ingest_result_release(&r);
+    for (int i = 0; i < 3; i++)
+        batch_release(&b[i]);
+}
+
 int main(void)
 {
     g_pg = getenv("PARLEY_TEST_PG");
@@ -1932,6 +2032,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_busy_store_writes_half, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters_use_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_one_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_reconnects, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -333,7 +333,7 @@ static bool s_is_store(const struct child *c)
 struct progress {
     struct outbox_counts c;
     uint64_t head;
-    bool have;
+    bool have, have_head; /* have_head: the store's database is a file here (not PostgreSQL) */
 };
 
 static void s_progress(const struct up *u, struct progress *last, bool force)
@@ -355,18 +355,19 @@ static void s_progress(const struct up *u, struct progress *last, bool force)
         struct store_db *db = store_db_open(&cfg, err, sizeof err);
         if (db) {
             p.head = store_db_head(db);
+            p.have_head = true;
             store_db_close(&db);
         }
     }
     p.have = true;
     if (!force && last->have && memcmp(&p.c, &last->c, sizeof p.c) == 0 && p.head == last->head)
         return;
-    fprintf(stderr,
-            "parley up: articles %llu done, %llu being coded, %llu waiting, %llu dead; "
-            "%llu event versions stored\n",
+    char stored[64] = "";
+    if (p.have_head)
+        snprintf(stored, sizeof stored, "; %llu event versions stored", (unsigned long long)p.head);
+    fprintf(stderr, "parley up: articles %llu done, %llu being coded, %llu waiting, %llu dead%s\n",
             (unsigned long long)p.c.done, (unsigned long long)p.c.leased,
-            (unsigned long long)p.c.pending, (unsigned long long)p.c.dead,
-            (unsigned long long)p.head);
+            (unsigned long long)p.c.pending, (unsigned long long)p.c.dead, stored);
     *last = p;
 }
 
