@@ -24,6 +24,9 @@ int pl_sig_open(void)
     if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
         return pl_log_error("cannot block signals: %s", strerror(errno));
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit (ulimit -f) makes a write past it fail (EFBIG), which the databases
+     * report as an I/O error, instead of killing the daemon. */
+    signal(SIGXFSZ, SIG_IGN);
     int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (fd < 0)
         return pl_log_error("cannot create signalfd: %s", strerror(errno));
@@ -45,6 +48,7 @@ void pl_sig_restore(void)
     s_set(&set);
     sigprocmask(SIG_UNBLOCK, &set, NULL);
     signal(SIGPIPE, SIG_DFL);
+    signal(SIGXFSZ, SIG_DFL);
 }
 
 void pl_sig_close(int *fd)

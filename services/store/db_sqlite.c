@@ -86,6 +86,7 @@ struct sq {
     struct s_ckpt *ckpt; /* NULL: the store's own commits checkpoint (SQLite's default) */
     sqlite3_stmt *st[Q_COUNT_];
     char err[512];
+    int last_rc;          /* the (extended) result code of the last failure, see s_lost */
     char art_id[64];      /* the article of the batch being stored ... */
     sqlite3_int64 art_no; /* ... and its number (articles.no), set by article_put */
 };
@@ -97,14 +98,47 @@ static const char *s_errmsg(void *h)
 
 static int s_fail(struct sq *s, const char *what)
 {
+    s->last_rc = sqlite3_extended_errcode(s->db);
     snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
     return -1;
+}
+
+/* True when the last failure was the database's, not the data's: a full disk, an I/O error,
+ * a lock held too long by another process, a file gone read-only or damaged. Such a batch
+ * is not refused: the store holds it and tries again (store.c), as when PostgreSQL goes
+ * away. A constraint, a value too big or an SQL error is the batch's own. */
+static bool s_lost(void *h)
+{
+    switch (((struct sq *)h)->last_rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_PROTOCOL:
+    case SQLITE_NOLFS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Nothing to connect: the next attempt is the test (SQLite reports each failure anew). */
+static int s_reconnect(void *h)
+{
+    ((struct sq *)h)->last_rc = SQLITE_OK;
+    return 0;
 }
 
 static int s_exec(struct sq *s, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        s->last_rc = sqlite3_extended_errcode(s->db);
         snprintf(s->err, sizeof s->err, "%s", msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         return -1;
@@ -331,8 +365,10 @@ static sqlite3_int64 s_article_no(struct sq *s, const char *article)
     sqlite3_int64 no = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         s_fail(s, "article lookup");
-    else if (no < 0)
+    else if (no < 0) {
+        s->last_rc = SQLITE_ERROR;
         snprintf(s->err, sizeof s->err, "article %s is not stored", article);
+    }
     sqlite3_reset(st);
     return no;
 }
@@ -606,6 +642,8 @@ static const struct store_db_ops s_ops = {
     .relax = s_relax,
     .log_get = s_log_get,
     .read = s_read,
+    .lost = s_lost,
+    .reconnect = s_reconnect,
 };
 
 /* The schema version of an open database, or -1. */

@@ -177,8 +177,8 @@ static void s_db_down(struct store *self, const char *err)
         self->down_since = now;
         self->retry_ms = 250;
         pl_loop_remove_socket(self->loop, self->ingest);
-        pl_log_warn("%s; holding %zu batch%s, taking no more until it is back", err, self->npend,
-                    self->npend == 1 ? "" : "es");
+        pl_log_warn("%s; holding %zu batch%s, taking no more until the database takes them", err,
+                    self->npend, self->npend == 1 ? "" : "es");
     } else {
         self->retry_ms =
             self->retry_ms * 2 < DB_RETRY_MAX_MS ? self->retry_ms * 2 : DB_RETRY_MAX_MS;
@@ -211,8 +211,9 @@ static void s_flush(struct store *self)
     }
     if (self->db_down) {
         self->db_down = false;
-        pl_log_info("the database is back after %lld ms; the %zu batch%s held stored now",
-                    (long long)(pl_now_ms() - self->down_since), n, n == 1 ? "" : "es");
+        pl_log_info(
+            "the database takes batches again after %lld ms; the %zu batch%s held stored now",
+            (long long)(pl_now_ms() - self->down_since), n, n == 1 ? "" : "es");
         if (pl_loop_add_socket(self->loop, self->ingest, s_on_socket, self) != 0)
             pl_log_error("cannot watch the ingest socket again");
     }

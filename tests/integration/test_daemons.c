@@ -8,6 +8,7 @@
  * every child still running and removes the folder, whether or not the test passed; children
  * also get SIGKILL from the kernel if this process dies first (PR_SET_PDEATHSIG).
  */
+#define _GNU_SOURCE /* prlimit */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1426,6 +1428,26 @@ static void s_pg_away(const char *name, bool on)
     s_pg_admin(sql);
 }
 
+/* A store running with its ingest and replay sockets, and article a1's batch stored (seq 1):
+ * the start of the tests in which its database fails under it. */
+static struct proc *s_store_with_a_batch(struct fx *f, const char *a1, void **ingest, void **replay)
+{
+    char ep[256];
+    fx_write_configs(f);
+    struct proc *store = s_start_store(f);
+    fx_endpoint(f, "ingest", ep, sizeof ep);
+    *ingest = s_client(f, ZMQ_DEALER, ep);
+    fx_endpoint(f, "replay", ep, sizeof ep);
+    *replay = s_client(f, ZMQ_DEALER, ep);
+    struct pl_msg ev;
+    struct pl_mention mn;
+    s_events_msg(&ev, &mn, a1, "Mirzoyan met Bayramov in Tehran.");
+    s_send(*ingest, &ev);
+    s_expect_ok(*ingest, a1, 1, 1);
+    pl_mention_release(&mn);
+    return store;
+}
+
 /* PostgreSQL goes away under a running store (restarted, or the network cut): a batch that
  * arrives meanwhile is held, not refused - an ERR would make the extractor hand the article
  * back as bad and the fetcher count it towards dead - replay requests get ERR saying why,
@@ -1435,21 +1457,12 @@ static void test_store_holds_batches_while_its_database_is_away(void **state)
     struct fx *f = *state;
     if (!g_pg)
         skip();
-    char ep[256];
-    fx_write_configs(f);
-    struct proc *store = s_start_store(f);
-    fx_endpoint(f, "ingest", ep, sizeof ep);
-    void *ingest = s_client(f, ZMQ_DEALER, ep);
-    fx_endpoint(f, "replay", ep, sizeof ep);
-    void *replay = s_client(f, ZMQ_DEALER, ep);
-    static const char a1[] = "000000000000000000000000000000b1";
-    static const char a2[] = "000000000000000000000000000000b2";
+    static const char a1[] = "0000000000000000000000000000000b1";
+    static const char a2[] = "0000000000000000000000000000000b2";
+    void *ingest, *replay;
+    struct proc *store = s_store_with_a_batch(f, a1, &ingest, &replay);
     struct pl_msg ev;
     struct pl_mention mn;
-    s_events_msg(&ev, &mn, a1, "Mirzoyan met Bayramov in Tehran.");
-    s_send(ingest, &ev);
-    s_expect_ok(ingest, a1, 1, 1);
-    pl_mention_release(&mn);
 
     PGconn *c = PQconnectdb(g_pg);
     PGresult *r = PQexec(c, "SELECT quote_ident(current_database())");
@@ -1484,11 +1497,48 @@ static void test_store_holds_batches_while_its_database_is_away(void **state)
     assert_int_equal(polled, 0); /* no answer while it was away */
     assert_true(says);           /* replay: ERR, saying why */
 
-    assert_logs(store, "the database is back", 10000);
+    assert_logs(store, "the database takes batches again", 10000);
     s_expect_ok(ingest, a2, 2, 1);
     uint64_t seqs[10], head;
     assert_int_equal(s_since(replay, 0, 10, seqs, &head), 2);
     assert_int_equal(seqs[0], 1);
+    assert_int_equal(seqs[1], 2);
+    assert_int_equal(head, 2);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+}
+
+/* SQLite: the store's writes fail while a file size limit is put on it (prlimit, as a full
+ * disk or a quota would make them fail): a batch that arrives meanwhile is held, not
+ * refused, and stored and answered once writes go through again - no gap in the seqs, and
+ * the store (which ignores SIGXFSZ) still running. */
+static void test_store_holds_batches_while_its_disk_refuses_writes(void **state)
+{
+    struct fx *f = *state;
+    if (g_pg)
+        skip();
+    static const char a1[] = "0000000000000000000000000000000c1";
+    static const char a2[] = "0000000000000000000000000000000c2";
+    void *ingest, *replay;
+    struct proc *store = s_store_with_a_batch(f, a1, &ingest, &replay);
+    struct pl_msg ev;
+    struct pl_mention mn;
+
+    struct rlimit small = {.rlim_cur = 1024, .rlim_max = RLIM_INFINITY};
+    struct rlimit any = {.rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY};
+    assert_int_equal(prlimit(store->pid, RLIMIT_FSIZE, &small, NULL), 0);
+    s_events_msg(&ev, &mn, a2, "The foreign ministers held talks in Tehran.");
+    s_send(ingest, &ev);
+    pl_mention_release(&mn);
+    assert_logs(store, "holding 1 batch, taking no more", REPLY_TIMEOUT_MS);
+    zmq_pollitem_t it = {.socket = ingest, .events = ZMQ_POLLIN};
+    assert_int_equal(zmq_poll(&it, 1, 1000), 0); /* no answer, no ERR */
+    assert_int_equal(prlimit(store->pid, RLIMIT_FSIZE, &any, NULL), 0);
+
+    assert_logs(store, "the database takes batches again", 10000);
+    s_expect_ok(ingest, a2, 2, 1);
+    uint64_t seqs[10], head;
+    assert_int_equal(s_since(replay, 0, 10, seqs, &head), 2);
     assert_int_equal(seqs[1], 2);
     assert_int_equal(head, 2);
     proc_signal(store, SIGTERM);
@@ -2271,6 +2321,7 @@ int main(void)
     T(test_store_survives_hostile_clients_on_replay_and_ingest),                                   \
         T(test_store_stores_merges_publishes_and_replays),                                         \
         T(test_store_holds_batches_while_its_database_is_away),                                    \
+        T(test_store_holds_batches_while_its_disk_refuses_writes),                                 \
         T(test_tail_survives_store_restart_and_resumes_from_state),                                \
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),                                 \
         T(test_extractor_and_store_code_an_article_end_to_end),                                    \
