@@ -1500,6 +1500,13 @@ static int s_session(struct pg *p, bool migrate, int lock_tries)
     if (s_exec(p, "SET client_min_messages = warning") != 0 || s_exec(p, "SET jit = off") != 0 ||
         s_exec(p, "SET max_parallel_workers_per_gather = 0") != 0)
         return -1;
+    /* The server's side of the same: a session whose store vanished without a word (a
+     * network cut) ends within about 30 s, and with it the writer's lock, which the store
+     * needs back when it reconnects (the server's default would keep it two hours). */
+    if (s_exec(p, "SET tcp_keepalives_idle = 15") != 0 ||
+        s_exec(p, "SET tcp_keepalives_interval = 5") != 0 ||
+        s_exec(p, "SET tcp_keepalives_count = 3") != 0)
+        return -1;
     /* A store that just stopped may still hold the lock for a moment: the server ends its
      * session after the client has gone. So try for a few seconds before refusing. */
     bool locked = false;
