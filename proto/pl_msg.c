@@ -47,6 +47,7 @@ static const struct pl_field ok_fields[] = {
 static const struct pl_field err_fields[] = {
     STR(struct pl_err, "id", id, false, PL_MAX_ID_BYTES, pl_check_id),
     STR(struct pl_err, "reason", reason, true, PL_MAX_REASON_BYTES, NULL),
+    U32(struct pl_err, "retry_ms", retry_ms, HAS(struct pl_err, has_retry), 1, 3600000),
 };
 
 static const struct pl_field filter_fields[] = {

@@ -77,8 +77,10 @@ struct pl_ok {
 };
 
 struct pl_err {
-    char *id;     /* article id of the refused request, when it had one */
-    char *reason; /* why */
+    char *id;          /* article id of the refused request, when it had one */
+    char *reason;      /* why */
+    bool has_retry;    /* retry_ms is set: not a verdict on the request, which may succeed */
+    uint32_t retry_ms; /* ... when sent again after this long (the database is unreachable) */
 };
 
 /* What a subscriber or a query wants; every set field must match. */

@@ -1173,12 +1173,12 @@ int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *
     if (after > INT64_MAX) /* the databases keep seqs as signed 64-bit numbers */
         after = INT64_MAX;
     if (s_connected(db, err, errlen) != 0)
-        return -1;
+        return STORE_DB_UNREACHABLE;
     if (store_filter_any(f) && s_flush(db, err, errlen) != 0) /* filters read the events */
         return -1;
     if (db->ops->read(db->h, true, after, f, max, fn, arg) != 0) {
         s_seterr(err, errlen, "cannot read the log: %s", db->ops->errmsg(db->h));
-        return -1;
+        return s_lost(db) ? STORE_DB_UNREACHABLE : -1;
     }
     return 0;
 }
@@ -1188,11 +1188,13 @@ int store_db_query(struct store_db *db, uint64_t after, const struct pl_filter *
 {
     if (after > INT64_MAX)
         after = INT64_MAX;
-    if (s_connected(db, err, errlen) != 0 || s_flush(db, err, errlen) != 0)
-        return -1;
+    if (s_connected(db, err, errlen) != 0)
+        return STORE_DB_UNREACHABLE;
+    if (s_flush(db, err, errlen) != 0)
+        return s_lost(db) ? STORE_DB_UNREACHABLE : -1;
     if (db->ops->read(db->h, false, after, f, limit, fn, arg) != 0) {
         s_seterr(err, errlen, "cannot query the events: %s", db->ops->errmsg(db->h));
-        return -1;
+        return s_lost(db) ? STORE_DB_UNREACHABLE : -1;
     }
     return 0;
 }

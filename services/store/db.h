@@ -108,7 +108,9 @@ int store_db_ingest_group(struct store_db *db, const struct pl_events *const *ev
  * emptied and the head read again. 0, or -1 with a message in err. */
 int store_db_reconnect(struct store_db *db, char *err, size_t errlen) PL_WUR;
 
-/* Event versions with seq > after, matching f (NULL: all), at most max, in seq order. */
+/* Event versions with seq > after, matching f (NULL: all), at most max, in seq order.
+ * These reads return -1 (err says why), or STORE_DB_UNREACHABLE when the database could not
+ * be reached: the same read may succeed later. */
 int store_db_since(struct store_db *db, uint64_t after, const struct pl_filter *f, uint32_t max,
                    store_event_fn fn, void *arg, char *err, size_t errlen) PL_WUR;
 

@@ -278,6 +278,21 @@ static void s_error(struct store *self, void *sock, struct pl_frames *fr, char *
     s_reply(self, sock, fr, &m);
 }
 
+/* A replay request the database failed: ERR, with retry_ms when it could not be reached (the
+ * same request may succeed then: proto/README.md). */
+static void s_read_failed(struct store *self, struct pl_frames *fr, const char *what, int rc,
+                          char *err)
+{
+    pl_log_limited(&self->drops.rl, PL_LOG_WARN, "%s failed: %s", what, err);
+    struct pl_msg m = {.cmd = PL_CMD_ERR};
+    m.u.err.reason = err;
+    if (rc == STORE_DB_UNREACHABLE) {
+        m.u.err.has_retry = true;
+        m.u.err.retry_ms = 1000;
+    }
+    s_reply(self, self->replay, fr, &m);
+}
+
 static void s_replay(struct store *self, struct pl_frames *fr, const struct pl_msg *m)
 {
     char err[512];
@@ -287,12 +302,12 @@ static void s_replay(struct store *self, struct pl_frames *fr, const struct pl_m
         const struct pl_since *q = &m->u.since;
         uint32_t max = q->max < PL_MAX_BATCH ? q->max : PL_MAX_BATCH;
         p.ev = pl_xcalloc(max, sizeof *p.ev);
-        if (store_db_since(self->db, q->seq, q->has_filter ? &q->filter : NULL, max, s_collect, &p,
-                           err, sizeof err) != 0) {
+        int rc = store_db_since(self->db, q->seq, q->has_filter ? &q->filter : NULL, max, s_collect,
+                                &p, err, sizeof err);
+        if (rc != 0) {
             s_page_release(&p);
             free(p.ev);
-            pl_log_warn("SINCE failed: %s", err);
-            s_error(self, self->replay, fr, err);
+            s_read_failed(self, fr, "SINCE", rc, err);
             return;
         }
         if (p.n && s_send_page(self, fr, &p) != 0) {
@@ -307,12 +322,12 @@ static void s_replay(struct store *self, struct pl_frames *fr, const struct pl_m
         while (left > 0) {
             uint32_t want = left < QUERY_PAGE ? left : QUERY_PAGE;
             p.last = after;
-            if (store_db_query(self->db, after, &q->filter, want, s_collect, &p, err, sizeof err) !=
-                0) {
+            int rc =
+                store_db_query(self->db, after, &q->filter, want, s_collect, &p, err, sizeof err);
+            if (rc != 0) {
                 s_page_release(&p);
                 free(p.ev);
-                pl_log_warn("QUERY failed: %s", err);
-                s_error(self, self->replay, fr, err);
+                s_read_failed(self, fr, "QUERY", rc, err);
                 return;
             }
             size_t got = p.n + (size_t)p.bad;

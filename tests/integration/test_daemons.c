@@ -1428,6 +1428,20 @@ static void s_pg_away(const char *name, bool on)
     s_pg_admin(sql);
 }
 
+/* Waits until the child's stdout holds needle. */
+static bool proc_wait_out(struct proc *p, const char *needle, int timeout_ms)
+{
+    int64_t deadline = pl_now_ms() + timeout_ms;
+    for (;;) {
+        if (strstr(text(&p->obuf), needle))
+            return true;
+        int64_t left = deadline - pl_now_ms();
+        if (left <= 0 || (p->out < 0 && p->err < 0))
+            return false;
+        proc_pump(p, (int)(left < 100 ? left : 100));
+    }
+}
+
 /* A store running with its ingest and replay sockets, and article a1's batch stored (seq 1):
  * the start of the tests in which its database fails under it. */
 static struct proc *s_store_with_a_batch(struct fx *f, const char *a1, void **ingest, void **replay)
@@ -1457,8 +1471,8 @@ static void test_store_holds_batches_while_its_database_is_away(void **state)
     struct fx *f = *state;
     if (!g_pg)
         skip();
-    static const char a1[] = "0000000000000000000000000000000b1";
-    static const char a2[] = "0000000000000000000000000000000b2";
+    static const char a1[] = "000000000000000000000000000000b1";
+    static const char a2[] = "000000000000000000000000000000b2";
     void *ingest, *replay;
     struct proc *store = s_store_with_a_batch(f, a1, &ingest, &replay);
     struct pl_msg ev;
@@ -1487,15 +1501,32 @@ static void test_store_holds_batches_while_its_database_is_away(void **state)
     if (pl_frames_recv(replay, &fr, 0) == 0) {
         struct pl_msg err;
         if (pl_frames_decode(&fr, 0, &err, NULL) == PL_OK) {
-            says = err.cmd == PL_CMD_ERR && strstr(err.u.err.reason, "unreachable") != NULL;
+            says = err.cmd == PL_CMD_ERR && strstr(err.u.err.reason, "unreachable") != NULL &&
+                   err.u.err.has_retry && err.u.err.retry_ms > 0;
             pl_msg_release(&err);
         }
         pl_frames_close(&fr);
     }
+    /* A tail started meanwhile waits, saying why; a query exits 75 (try again later). */
+    char ep[256], live[300], rep[300];
+    fx_endpoint(f, "live", ep, sizeof ep);
+    snprintf(live, sizeof live, "--live=%s", ep);
+    fx_endpoint(f, "replay", ep, sizeof ep);
+    snprintf(rep, sizeof rep, "--endpoint=%s", ep);
+    struct proc *tail = proc_start(f, "parley", "tail", "--from-start", "--format=jsonl", live, rep,
+                                   (const char *)NULL);
+    bool waits = proc_wait_for(tail, "cannot read its database now", REPLY_TIMEOUT_MS);
+    struct proc *query =
+        proc_start(f, "parley", "query", rep, "--format=jsonl", (const char *)NULL);
+    bool query_ended = proc_reap_by(query, pl_now_ms() + RUN_TIMEOUT_MS) == 0;
     s_pg_away(name, false);
     assert_true(held);
     assert_int_equal(polled, 0); /* no answer while it was away */
-    assert_true(says);           /* replay: ERR, saying why */
+    assert_true(says);           /* replay: ERR, saying why, with retry_ms */
+    assert_true(waits);
+    assert_true(query_ended);
+    assert_int_equal(proc_code(query), 75);
+    assert_non_null(strstr(text(&query->ebuf), "try again later"));
 
     assert_logs(store, "the database takes batches again", 10000);
     s_expect_ok(ingest, a2, 2, 1);
@@ -1504,6 +1535,11 @@ static void test_store_holds_batches_while_its_database_is_away(void **state)
     assert_int_equal(seqs[0], 1);
     assert_int_equal(seqs[1], 2);
     assert_int_equal(head, 2);
+    if (!proc_wait_out(tail, "\"seq\":2,", 10000))
+        fail_msg("the waiting tail did not show seq 2: %s", text(&tail->ebuf));
+    proc_signal(tail, SIGTERM);
+    assert_stops_cleanly(tail);
+    assert_int_equal(s_count(text(&tail->obuf), "\"seq\":"), 2);
     proc_signal(store, SIGTERM);
     assert_stops_cleanly(store);
 }
@@ -1517,8 +1553,8 @@ static void test_store_holds_batches_while_its_disk_refuses_writes(void **state)
     struct fx *f = *state;
     if (g_pg)
         skip();
-    static const char a1[] = "0000000000000000000000000000000c1";
-    static const char a2[] = "0000000000000000000000000000000c2";
+    static const char a1[] = "000000000000000000000000000000c1";
+    static const char a2[] = "000000000000000000000000000000c2";
     void *ingest, *replay;
     struct proc *store = s_store_with_a_batch(f, a1, &ingest, &replay);
     struct pl_msg ev;
@@ -1543,20 +1579,6 @@ static void test_store_holds_batches_while_its_disk_refuses_writes(void **state)
     assert_int_equal(head, 2);
     proc_signal(store, SIGTERM);
     assert_stops_cleanly(store);
-}
-
-/* Waits until the child's stdout holds needle. */
-static bool proc_wait_out(struct proc *p, const char *needle, int timeout_ms)
-{
-    int64_t deadline = pl_now_ms() + timeout_ms;
-    for (;;) {
-        if (strstr(text(&p->obuf), needle))
-            return true;
-        int64_t left = deadline - pl_now_ms();
-        if (left <= 0 || (p->out < 0 && p->err < 0))
-            return false;
-        proc_pump(p, (int)(left < 100 ? left : 100));
-    }
 }
 
 static void s_store_one(void *ingest, const char *art, const char *sentence, uint64_t seq)

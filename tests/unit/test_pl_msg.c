@@ -116,6 +116,14 @@ static void test_ok_err_since_query_batch_end_round_trip(void **state)
     m.u.err.reason = S("malformed EVENTS");
     s_round_trip(&m, "{\"cmd\":\"ERR\",\"reason\":\"malformed EVENTS\"}");
 
+    /* Not a verdict: ask again after retry_ms. */
+    m = (struct pl_msg){.cmd = PL_CMD_ERR};
+    m.u.err.reason = S("the database is unreachable");
+    m.u.err.has_retry = true;
+    m.u.err.retry_ms = 1000;
+    s_round_trip(&m, "{\"cmd\":\"ERR\",\"reason\":\"the database is unreachable\","
+                     "\"retry_ms\":1000}");
+
     m = (struct pl_msg){.cmd = PL_CMD_SINCE};
     m.u.since.seq = 41;
     m.u.since.max = 500;
@@ -189,6 +197,11 @@ static void test_limits_on_credit_and_batch_size(void **state)
     m.u.ready.credit = 0;
     assert_int_equal(pl_msg_encode(&m, &b, &d), PL_E_RANGE);
     assert_string_equal(d.where, "credit");
+    m = (struct pl_msg){.cmd = PL_CMD_ERR};
+    m.u.err.reason = (char[]){"away"};
+    m.u.err.has_retry = true; /* 0 ms: not a wait */
+    assert_int_equal(pl_msg_encode(&m, &b, &d), PL_E_RANGE);
+    assert_string_equal(d.where, "retry_ms");
 
     /* EVENTS declaring one mention more than allowed: refused before any is decoded. */
     msgpack_packer pk;

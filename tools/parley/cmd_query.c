@@ -20,6 +20,7 @@
 #define EX_USAGE       64
 #define EX_DATAERR     65
 #define EX_UNAVAILABLE 69
+#define EX_TEMPFAIL    75
 
 static const char *const query_usage =
     "usage: parley query [filters] [--limit N] [--format table|jsonl|csv]\n"
@@ -52,7 +53,7 @@ static const char *const query_usage =
     "  parley query --actor RUSMIL --cameo 19 --limit 1000 --format csv > fights.csv\n"
     "\n"
     "exit status: 0 done, 64 usage, 65 the store refused the query, 69 no store or\n"
-    "database\n";
+    "database, 75 the store cannot reach its database now (try again later)\n";
 
 static const char *const export_usage =
     "usage: parley export --format jsonl|csv [--gdelt] [filters] [--limit N]\n"
@@ -69,7 +70,9 @@ static const char *const export_usage =
     "\n"
     "examples:\n"
     "  parley export --format jsonl --db parley-data > events.jsonl\n"
-    "  parley export --format csv --gdelt --from 2024 > events-2024.csv\n";
+    "  parley export --format csv --gdelt --from 2024 > events-2024.csv\n"
+    "\n"
+    "exit status: as for parley query\n";
 
 struct opts {
     struct pl_filter f;
@@ -197,6 +200,11 @@ static int s_from_store(const struct opts *op, struct out *o)
         }
         if (m.cmd == PL_CMD_END) {
             rc = EX_OK;
+        } else if (m.cmd == PL_CMD_ERR && m.u.err.has_retry) {
+            fprintf(stderr,
+                    "parley: the store cannot read its database now (%s); try again later\n",
+                    m.u.err.reason);
+            rc = EX_TEMPFAIL;
         } else if (m.cmd == PL_CMD_ERR) {
             fprintf(stderr, "parley: the store refused the query: %s\n", m.u.err.reason);
             rc = EX_DATAERR;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <zmq.h>
 
@@ -41,8 +42,9 @@ static const char *const usage =
     "                   [--key FILE --server-key KEY]\n"
     "\n"
     "Follows the events the store publishes, as they are stored, until interrupted. It\n"
-    "survives store restarts and fills any gap from the store's replay, so no event is\n"
-    "missed or shown twice.\n"
+    "survives store restarts (and the store's database going away for a while: it\n"
+    "waits) and fills any gap from the store's replay, so no event is missed or shown\n"
+    "twice.\n"
     "\n"
     "  --since N       start after seq N (default: from now)\n"
     "  --from-start    start from the first event stored\n"
@@ -87,6 +89,7 @@ struct tail {
     int timeout_ms;
     struct cli_curve curve;
     unsigned long gaps, resyncs;
+    bool db_said; /* told the user the store cannot read its database (ERR with retry_ms) */
 };
 
 static bool s_prefix(const char *s, const char *p)
@@ -198,6 +201,20 @@ static int s_catch_up(struct tail *t, bool from_now)
                     return EX_IOERR;
                 continue;
             }
+            if (m.cmd == PL_CMD_ERR && m.u.err.has_retry) {
+                /* Not a refusal: the store's database is away for now (proto/README.md). */
+                if (!t->db_said)
+                    fprintf(stderr,
+                            "parley tail: the store cannot read its database now (%s); asking "
+                            "again\n",
+                            m.u.err.reason);
+                t->db_said = true;
+                struct timespec ts = {m.u.err.retry_ms / 1000,
+                                      (long)(m.u.err.retry_ms % 1000) * 1000000L};
+                pl_msg_release(&m);
+                nanosleep(&ts, NULL); /* cut short by Ctrl-C */
+                return -2;
+            }
             if (m.cmd == PL_CMD_ERR) {
                 fprintf(stderr, "parley tail: the store refused SINCE: %s\n", m.u.err.reason);
                 pl_msg_release(&m);
@@ -246,11 +263,14 @@ static int s_sync(struct tail *t, const char *replay_ep, bool from_now)
     while (!g_stop) {
         int rc = s_catch_up(t, from_now);
         if (rc >= 0) {
-            if (said)
+            if (said || t->db_said)
                 fprintf(stderr, "parley tail: the store answers again; applied seq %llu\n",
                         (unsigned long long)t->applied);
+            t->db_said = false;
             return rc;
         }
+        if (rc == -2) /* answered: ask again on the same socket */
+            continue;
         if (!said) {
             fprintf(stderr, "parley tail: no answer from the store at %s; retrying\n", replay_ep);
             said = true;
