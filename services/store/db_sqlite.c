@@ -8,11 +8,15 @@
  * (64 MB of WAL) rather than every 1000 (each group commit writes thousands of pages).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -86,6 +90,7 @@ struct sq {
     struct s_ckpt *ckpt; /* NULL: the store's own commits checkpoint (SQLite's default) */
     sqlite3_stmt *st[Q_COUNT_];
     char err[512];
+    int lock_fd;          /* a writer's hold on <database>.lock (flock), or -1 */
     int last_rc;          /* the (extended) result code of the last failure, see s_lost */
     char art_id[64];      /* the article of the batch being stored ... */
     sqlite3_int64 art_no; /* ... and its number (articles.no), set by article_put */
@@ -270,6 +275,8 @@ static void s_close(void *h)
     for (int i = 0; i < Q_COUNT_; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close(s->db);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* the writer's lock goes last */
     free(s);
 }
 
@@ -718,6 +725,7 @@ static int s_mkdirs(const char *dir, char *err, size_t errlen)
 static void *s_open_ro(const char *path, char *err, size_t errlen)
 {
     struct sq *s = pl_xcalloc(1, sizeof *s);
+    s->lock_fd = -1;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", path,
                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -752,6 +760,7 @@ static void *s_open_ro(const char *path, char *err, size_t errlen)
 static void *s_open_at(const char *path, int target, char *err, size_t errlen)
 {
     struct sq *s = pl_xcalloc(1, sizeof *s);
+    s->lock_fd = -1;
     /* No allocation statistics (each of SQLite's allocations took a global mutex to count
      * itself) and no per-connection mutex: a connection is used by one thread. Ingest
      * +10-15%. Fails harmlessly once SQLite is initialised: the first open decides. */
@@ -785,6 +794,40 @@ fail:
     return NULL;
 }
 
+/* One writer a database, as on PostgreSQL (its advisory lock): a second store on the same
+ * file would number events from a head that is no longer the database's. The writer holds
+ * an exclusive flock on <path>.lock for as long as it is open - the kernel lets go of it
+ * when the process ends, however it ends - and a store that finds it held tries for 3 s (one
+ * that has just stopped may still be closing) before it refuses. Readers take no lock: WAL
+ * lets them read beside the writer. -1 with a message in err. */
+static int s_lock(const char *path, char *err, size_t errlen)
+{
+    char lock[4200];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", lock, strerror(errno));
+        return -1;
+    }
+    for (int tries = 0; tries < 30; tries++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
+            close(fd);
+            return -1;
+        }
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    snprintf(err, errlen,
+             "another parley-store is writing to %s (%s held for 3 s); a database has one "
+             "writer",
+             path, lock);
+    close(fd);
+    return -1;
+}
+
 void *store_sqlite_open(const struct store_db_config *cfg, const struct store_db_ops **ops,
                         char *err, size_t errlen)
 {
@@ -799,9 +842,16 @@ void *store_sqlite_open(const struct store_db_config *cfg, const struct store_db
         snprintf(err, errlen, "data_dir is too long");
         return NULL;
     }
+    int lock_fd = s_lock(path, err, errlen);
+    if (lock_fd < 0)
+        return NULL;
     struct sq *s = s_open_at(path, STORE_SCHEMA_VERSION, err, errlen);
-    if (s)
-        s_ckpt_start(s, path);
+    if (!s) {
+        close(lock_fd);
+        return NULL;
+    }
+    s->lock_fd = lock_fd;
+    s_ckpt_start(s, path);
     return s;
 }
 

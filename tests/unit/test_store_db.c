@@ -1899,6 +1899,39 @@ static void test_pg_one_writer(void **state)
     f->db = db;
 }
 
+/* SQLite has one writer too: a second store opening the same folder is refused (after
+ * trying for 3 s) while the first holds it, a reader is not, and once the first has closed
+ * - or died: the kernel lets go of the lock with the process - the next one opens. */
+static void test_sqlite_one_writer(void **state)
+{
+    SQLITE_ONLY();
+    struct fx *f = *state;
+    char err[512] = "", path[128];
+    struct store_db_config cfg = {.backend = (char[]){"sqlite"}, .data_dir = f->dir};
+    assert_null(store_db_open(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "another parley-store is writing"));
+    snprintf(path, sizeof path, "%s/parley.db", f->dir);
+    struct store_db_config ro = {.backend = (char[]){"sqlite"}, .read_only = true, .path = path};
+    struct store_db *r = store_db_open(&ro, err, sizeof err);
+    assert_non_null(r);
+    store_db_close(&r);
+
+    /* A writer killed without closing: its lock goes with it. */
+    store_db_close(&f->db);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct store_db *child = store_db_open(&cfg, err, sizeof err);
+        _exit(child ? 0 : 1); /* no close */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    f->db = store_db_open(&cfg, err, sizeof err);
+    if (!f->db)
+        fail_msg("after the first died: %s", err);
+}
+
 /* Runs sql on the test's PostgreSQL server through a connection of its own: to the test's
  * database, or (admin) to the server's "postgres" database. */
 static void pg_exec(const char *sql, bool admin)
@@ -2032,6 +2065,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_busy_store_writes_half, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters_use_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_one_writer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sqlite_one_writer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_reconnects, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
