@@ -20,4 +20,12 @@ int64_t pl_wall_ms(void);
 /* Writes ms (since the epoch) as 2026-11-22T10:01:02.123Z. */
 void pl_time_iso(char *buf, size_t size, int64_t ms);
 
+/* One writer a database file: an exclusive flock on <path>.lock, created if missing, held
+ * for as long as the returned descriptor is open - the kernel lets go of it when the process
+ * ends, however it ends. A lock held by another process is asked for again every 100 ms for
+ * wait_ms (one that has just stopped may still be closing). Returns the descriptor (close-
+ * on-exec), or -1 with a message in err naming who and what: "another <who> is writing to
+ * <path> ...". */
+int pl_writer_lock(const char *path, const char *who, int wait_ms, char *err, size_t errlen) PL_WUR;
+
 #endif

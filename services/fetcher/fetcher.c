@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "outbox.h"
 #include "pl_daemon.h"
@@ -40,6 +41,7 @@ struct lease {
 };
 
 struct fetcher {
+    int lock_fd;           /* the one-fetcher lock on outbox.db (pl_writer_lock), or -1 */
     void *ctx;             /* ZeroMQ context, owned */
     struct pl_zap *zap;    /* CURVE client check, when on */
     void *work;            /* ROUTER bound to work_bind */
@@ -97,6 +99,7 @@ static int s_commit(struct fetcher *self)
 struct fetcher *fetcher_new(const struct fetcher_config *cfg, const struct pl_sock_opts *zmq)
 {
     struct fetcher *self = pl_xcalloc(1, sizeof *self);
+    self->lock_fd = -1;
     pl_buf_init(&self->scratch);
     pl_drops_init(&self->drops);
     self->loop = pl_loop_new();
@@ -114,7 +117,11 @@ struct fetcher *fetcher_new(const struct fetcher_config *cfg, const struct pl_so
     struct pl_buf path;
     pl_buf_init(&path);
     pl_buf_printf(&path, "%s/outbox.db", cfg->data_dir);
-    self->ob = outbox_open(path.data, false, err, sizeof err);
+    /* One fetcher an outbox: a second one would hand out the same articles, and at its
+     * start put the first one's leases back to pending. (parley dead --retry writes to it
+     * beside the running fetcher: it takes no lock.) */
+    self->lock_fd = pl_writer_lock(path.data, "parley-fetcher", 3000, err, sizeof err);
+    self->ob = self->lock_fd < 0 ? NULL : outbox_open(path.data, false, err, sizeof err);
     pl_buf_release(&path);
     if (!self->ob) {
         pl_log_error("%s", err);
@@ -662,6 +669,8 @@ void fetcher_destroy(struct fetcher **self_p)
     for (size_t i = 0; i < self->nworkers; i++)
         free(self->workers[i]);
     free(self->leases);
+    if (self->lock_fd >= 0)
+        close(self->lock_fd); /* the lock goes last */
     free(self);
     *self_p = NULL;
 }

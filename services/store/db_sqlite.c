@@ -8,13 +8,11 @@
  * (64 MB of WAL) rather than every 1000 (each group commit writes thousands of pages).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +20,7 @@
 
 #include "db_backend.h"
 #include "db_sql.h"
+#include "pl_util.h"
 
 enum {
     Q_BATCH_GET,
@@ -794,40 +793,6 @@ fail:
     return NULL;
 }
 
-/* One writer a database, as on PostgreSQL (its advisory lock): a second store on the same
- * file would number events from a head that is no longer the database's. The writer holds
- * an exclusive flock on <path>.lock for as long as it is open - the kernel lets go of it
- * when the process ends, however it ends - and a store that finds it held tries for 3 s (one
- * that has just stopped may still be closing) before it refuses. Readers take no lock: WAL
- * lets them read beside the writer. -1 with a message in err. */
-static int s_lock(const char *path, char *err, size_t errlen)
-{
-    char lock[4200];
-    snprintf(lock, sizeof lock, "%s.lock", path);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", lock, strerror(errno));
-        return -1;
-    }
-    for (int tries = 0; tries < 30; tries++) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            return fd;
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            snprintf(err, errlen, "cannot lock %s: %s", lock, strerror(errno));
-            close(fd);
-            return -1;
-        }
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    snprintf(err, errlen,
-             "another parley-store is writing to %s (%s held for 3 s); a database has one "
-             "writer",
-             path, lock);
-    close(fd);
-    return -1;
-}
-
 void *store_sqlite_open(const struct store_db_config *cfg, const struct store_db_ops **ops,
                         char *err, size_t errlen)
 {
@@ -842,7 +807,10 @@ void *store_sqlite_open(const struct store_db_config *cfg, const struct store_db
         snprintf(err, errlen, "data_dir is too long");
         return NULL;
     }
-    int lock_fd = s_lock(path, err, errlen);
+    /* One writer a database, as on PostgreSQL (its advisory lock): a second store on the
+     * same file would number events from a head that is no longer the database's. Readers
+     * take no lock: WAL lets them read beside the writer. */
+    int lock_fd = pl_writer_lock(path, "parley-store", 3000, err, errlen);
     if (lock_fd < 0)
         return NULL;
     struct sq *s = s_open_at(path, STORE_SCHEMA_VERSION, err, errlen);

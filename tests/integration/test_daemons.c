@@ -730,6 +730,45 @@ static void test_bind_failure_exits_69_with_message(void **state)
     }
 }
 
+/* One fetcher a data folder and one store a database: a second one on the same folder
+ * exits 69 (after trying for 3 s) and says why, and leaves the first's socket alone; the
+ * first goes on. */
+static void test_second_fetcher_or_store_on_a_folder_is_refused(void **state)
+{
+    struct fx *f = *state;
+    fx_write_configs(f);
+    char cfg[256], other[256], work[256];
+    fx_path(f, "fetcher.cfg", cfg, sizeof cfg);
+    struct proc *first = proc_start(f, "parley-fetcher", "-v", "-c", cfg, (const char *)NULL);
+    assert_logs(first, " ready", READY_TIMEOUT_MS);
+    fx_endpoint(f, "work2", work, sizeof work);
+    fx_path(f, "fetcher2.cfg", other, sizeof other);
+    write_file(other, "work = { bind = \"%s\"; };\nfetcher = { data_dir = \"%s\"; };\n", work,
+               f->dir);
+    struct proc *p = run_expect(f, 69, "parley-fetcher", "-c", other, NULL);
+    assert_contains("stderr", text(&p->ebuf), "another parley-fetcher is writing to");
+    proc_signal(first, SIGTERM);
+    assert_stops_cleanly(first);
+    if (g_pg)
+        return; /* PostgreSQL's one writer: test_pg_one_writer */
+    fx_path(f, "store.cfg", cfg, sizeof cfg);
+    first = proc_start(f, "parley-store", "-v", "-c", cfg, (const char *)NULL);
+    assert_logs(first, " ready", READY_TIMEOUT_MS);
+    char ingest[256], live[256], replay[256];
+    fx_endpoint(f, "ingest2", ingest, sizeof ingest);
+    fx_endpoint(f, "live2", live, sizeof live);
+    fx_endpoint(f, "replay2", replay, sizeof replay);
+    fx_path(f, "store2.cfg", other, sizeof other);
+    write_file(other,
+               "ingest = { bind = \"%s\"; };\nlive = { bind = \"%s\"; };\n"
+               "replay = { bind = \"%s\"; };\nstore = { data_dir = \"%s\"; };\n",
+               ingest, live, replay, f->dir);
+    p = run_expect(f, 69, "parley-store", "-c", other, NULL);
+    assert_contains("stderr", text(&p->ebuf), "another parley-store is writing to");
+    proc_signal(first, SIGTERM);
+    assert_stops_cleanly(first);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* The three together, and a hostile peer. */
 
@@ -2363,6 +2402,7 @@ int main(void)
         T(test_check_missing_config_file_exits_78),
         T(test_check_wrong_type_exits_78),
         T(test_bind_failure_exits_69_with_message),
+        T(test_second_fetcher_or_store_on_a_folder_is_refused),
         T(test_pipeline_extractor_ready_reaches_fetcher_and_all_stop_cleanly),
         T(test_fetcher_survives_garbage_and_still_answers_heartbeat),
         T(test_extractor_sends_done_only_after_the_store_ok),
