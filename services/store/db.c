@@ -966,6 +966,46 @@ fail:
     return sp ? 0 : 1;
 }
 
+struct s_slot_use {
+    size_t slot; /* the id's place in the cache */
+    size_t k;    /* its index in the group's ids */
+};
+
+static int s_cmp_slot_use(const void *a, const void *b)
+{
+    const struct s_slot_use *x = a, *y = b;
+    return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+/* Which of the group's n event ids to read ahead: those the cache does not hold, and those
+ * it holds in a place another event of the group will take (the cache keeps one event a
+ * place): merged after that one, they would no longer be cached, and a deferring backend
+ * would read each of them in a round trip of its own in the middle of the group (36 a group
+ * of 256 batches at 20,000 articles). */
+static bool *s_prefetch_wanted(const struct store_db *db, char (*ids)[33], size_t n)
+{
+    bool *want = pl_xcalloc(n ? n : 1, sizeof *want);
+    for (size_t k = 0; k < n; k++)
+        want[k] = !s_cache_has(db, ids[k]);
+    if (!db->n_slots)
+        return want;
+    struct s_slot_use *u = pl_xcalloc(n ? n : 1, sizeof *u);
+    for (size_t k = 0; k < n; k++)
+        u[k] = (struct s_slot_use){s_slot_of(db, ids[k]), k};
+    qsort(u, n, sizeof *u, s_cmp_slot_use);
+    for (size_t a = 0; a < n;) {
+        size_t b = a + 1;
+        bool shared = false;
+        for (; b < n && u[b].slot == u[a].slot; b++)
+            shared = shared || strcmp(ids[u[b].k], ids[u[a].k]) != 0;
+        for (size_t c = a; shared && c < b; c++)
+            want[u[c].k] = true;
+        a = b;
+    }
+    free(u);
+    return want;
+}
+
 /* Tells a backend that can (prefetch) what the group will read: the articles of the batches
  * that will be stored, and the events their mentions touch that the cache does not hold. */
 static int s_prefetch(struct store_db *db, const struct pl_events *const *evs, size_t n,
@@ -981,20 +1021,26 @@ static int s_prefetch(struct store_db *db, const struct pl_events *const *evs, s
     }
     char(*ids)[33] = pl_xcalloc(cap ? cap : 1, sizeof *ids);
     const char **dates = pl_xcalloc(cap ? cap : 1, sizeof *dates);
+    size_t all = 0;
     for (size_t i = 0; i < n; i++) {
         if (s_stray(evs[i]))
             continue;
-        for (size_t k = 0; k < evs[i]->n_mentions; k++) {
-            store_event_id(&evs[i]->mentions[k].c, ids[n_ids]);
-            dates[n_ids] = evs[i]->mentions[k].c.date;
-            if (!s_cache_has(db, ids[n_ids]))
-                n_ids++;
+        for (size_t k = 0; k < evs[i]->n_mentions; k++, all++) {
+            store_event_id(&evs[i]->mentions[k].c, ids[all]);
+            dates[all] = evs[i]->mentions[k].c.date;
         }
     }
-    const char **idp = pl_xcalloc(n_ids ? n_ids : 1, sizeof *idp);
-    for (size_t k = 0; k < n_ids; k++)
-        idp[k] = ids[k];
-    int rc = db->ops->prefetch(db->h, arts, n_arts, idp, dates, n_ids, now);
+    bool *want = s_prefetch_wanted(db, ids, all);
+    const char **idp = pl_xcalloc(all ? all : 1, sizeof *idp);
+    const char **idd = pl_xcalloc(all ? all : 1, sizeof *idd);
+    for (size_t k = 0; k < all; k++)
+        if (want[k]) {
+            idp[n_ids] = ids[k];
+            idd[n_ids++] = dates[k];
+        }
+    int rc = db->ops->prefetch(db->h, arts, n_arts, idp, idd, n_ids, now);
+    free(want);
+    free(idd);
     free(idp);
     free(dates);
     free(ids);

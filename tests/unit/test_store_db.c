@@ -54,12 +54,12 @@ static void pg_reset(void)
             skip();                                                                                \
     } while (0)
 
-static struct store_db *fx_open(struct fx *f)
+/* The fixture's database, with an event cache of cache events. */
+static struct store_db *fx_open_cache(struct fx *f, size_t cache)
 {
     char err[512] = "";
-    /* A cache of 4 events: hits, misses and evictions all happen in these small tests. */
     struct store_db_config cfg = {
-        .backend = (char[]){"sqlite"}, .data_dir = f->dir, .event_cache = 4};
+        .backend = (char[]){"sqlite"}, .data_dir = f->dir, .event_cache = cache};
     static char postgres[] = "postgres";
     if (g_pg) {
         cfg.backend = postgres;
@@ -69,6 +69,12 @@ static struct store_db *fx_open(struct fx *f)
     if (!db)
         fail_msg("open: %s", err);
     return db;
+}
+
+/* A cache of 4 events: hits, misses and evictions all happen in these small tests. */
+static struct store_db *fx_open(struct fx *f)
+{
+    return fx_open_cache(f, 4);
 }
 
 static int setup(void **state)
@@ -1196,6 +1202,43 @@ static void test_failed_flush_keeps_events(void **state)
     f->db = fx_open(f);
 }
 
+/* A cache of one event: every two events of a group take the same place. Event A, cached,
+ * is changed by a group's first batch, pushed out by B in the second, and merged again in
+ * the third - which must see the first batch's version (the group's own write), not the one
+ * read ahead for the group (on PostgreSQL, cached events whose place another event of the
+ * group takes are read ahead with the uncached ones). */
+static void test_group_cache_collisions(void **state)
+{
+    struct fx *f = *state;
+    store_db_close(&f->db);
+    char err[512] = "";
+    f->db = fx_open_cache(f, 1);
+    const char *arts[4] = {"0000000000000000000000000000e101", "0000000000000000000000000000e102",
+                           "0000000000000000000000000000e103", "0000000000000000000000000000e104"};
+    struct batch b[4];
+    reports(&b[0], arts[0], (int[]){1}, 1); /* A, seq 1, then cached */
+    reports(&b[1], arts[1], (int[]){1}, 1); /* A again */
+    reports(&b[2], arts[2], (int[]){2}, 1); /* B, taking A's place */
+    reports(&b[3], arts[3], (int[]){1}, 1); /* A a third time */
+    struct store_ingest_result res[3];
+    ingest_ok(f->db, &b[0], NOW1, &res[0]);
+    store_ingest_result_release(&res[0]);
+    const struct pl_events *evs[3] = {&b[1].ev, &b[2].ev, &b[3].ev};
+    assert_int_equal(store_db_ingest_group(f->db, evs, 3, NOW2, res, err, sizeof err), 0);
+    assert_int_equal(changed_articles(&res[0]), 2); /* seq 2 */
+    assert_int_equal(changed_articles(&res[1]), 1); /* seq 3 */
+    assert_int_equal(changed_articles(&res[2]), 3); /* seq 4: on top of seq 2 */
+    assert_int_equal(res[2].first_seq, 4);
+    for (int i = 0; i < 3; i++)
+        store_ingest_result_release(&res[i]);
+    uint64_t seq;
+    assert_int_equal(query_articles(f->db, 1, &seq), 3);
+    assert_int_equal(seq, 4);
+    assert_int_equal(store_db_redone(f->db), 0);
+    for (int i = 0; i < 4; i++)
+        batch_release(&b[i]);
+}
+
 static off_t file_size(const char *path)
 {
     struct stat st;
@@ -2045,6 +2088,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_statement_in_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_outgrows_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_sees_its_own_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_cache_collisions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_big_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_mentions, setup, teardown),
