@@ -271,26 +271,24 @@ static int s_send_page(struct store *self, struct pl_frames *fr, struct s_page *
     return rc;
 }
 
-static void s_error(struct store *self, void *sock, struct pl_frames *fr, char *reason)
+/* ERR with reason; retry_ms > 0 says the same request may succeed after that long (the
+ * database could not be reached: proto/README.md), 0 that it is refused. */
+static void s_error(struct store *self, void *sock, struct pl_frames *fr, char *reason,
+                    uint32_t retry_ms)
 {
     struct pl_msg m = {.cmd = PL_CMD_ERR};
     m.u.err.reason = reason;
+    m.u.err.has_retry = retry_ms > 0;
+    m.u.err.retry_ms = retry_ms;
     s_reply(self, sock, fr, &m);
 }
 
-/* A replay request the database failed: ERR, with retry_ms when it could not be reached (the
- * same request may succeed then: proto/README.md). */
+/* A replay request the database failed. */
 static void s_read_failed(struct store *self, struct pl_frames *fr, const char *what, int rc,
                           char *err)
 {
     pl_log_limited(&self->drops.rl, PL_LOG_WARN, "%s failed: %s", what, err);
-    struct pl_msg m = {.cmd = PL_CMD_ERR};
-    m.u.err.reason = err;
-    if (rc == STORE_DB_UNREACHABLE) {
-        m.u.err.has_retry = true;
-        m.u.err.retry_ms = 1000;
-    }
-    s_reply(self, self->replay, fr, &m);
+    s_error(self, self->replay, fr, err, rc == STORE_DB_UNREACHABLE ? 1000 : 0);
 }
 
 static void s_replay(struct store *self, struct pl_frames *fr, const struct pl_msg *m)
@@ -360,7 +358,7 @@ static void s_handle(struct store *self, void *sock, struct pl_frames *fr, const
         pl_log_limited(&self->drops.rl, PL_LOG_WARN, "unexpected command socket=%s cmd=%s",
                        sock == self->ingest ? "ingest" : "replay", pl_cmd_name(m->cmd));
         static char why[] = "unexpected command on this socket";
-        s_error(self, sock, fr, why);
+        s_error(self, sock, fr, why, 0);
     }
 }
 
@@ -382,7 +380,7 @@ static void s_refuse_malformed(struct store *self, void *sock, struct pl_frames 
              diag.where[0] ? " at " : "", diag.where);
     if (sock == self->ingest)
         self->refused++;
-    s_error(self, sock, fr, reason);
+    s_error(self, sock, fr, reason, 0);
 }
 
 static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
@@ -474,9 +472,9 @@ int store_run(struct store *self, int sigfd)
     pl_log_info("ready head=%llu", (unsigned long long)store_db_head(self->db));
     int rc = pl_loop_run(self->loop);
     if (self->npend)
-        pl_log_warn("%zu batches held for the database are not stored: their extractors send "
-                    "them again",
-                    self->npend);
+        pl_log_warn("%zu batch%s held for the database not stored: their extractors send them "
+                    "again",
+                    self->npend, self->npend == 1 ? "" : "es");
     struct pl_buf line;
     pl_buf_init(&line);
     pl_drops_format(&self->drops, &line);

@@ -1616,6 +1616,25 @@ static void test_store_holds_batches_while_its_disk_refuses_writes(void **state)
     assert_int_equal(s_since(replay, 0, 10, seqs, &head), 2);
     assert_int_equal(seqs[1], 2);
     assert_int_equal(head, 2);
+
+    /* Stopped while it holds a batch: it exits cleanly, saying the batch is not stored, and
+     * the next store stores it when the extractor sends it again. */
+    static const char a3[] = "000000000000000000000000000000c3";
+    assert_int_equal(prlimit(store->pid, RLIMIT_FSIZE, &small, NULL), 0);
+    s_events_msg(&ev, &mn, a3, "The ministers met again in Tehran.");
+    s_send(ingest, &ev);
+    int64_t deadline = pl_now_ms() + REPLY_TIMEOUT_MS; /* the second time it holds one */
+    while (s_count(text(&store->ebuf), "holding 1 batch") < 2 && pl_now_ms() < deadline)
+        proc_pump(store, 50);
+    assert_int_equal(s_count(text(&store->ebuf), "holding 1 batch"), 2);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+    assert_contains("the store's stderr", text(&store->ebuf),
+                    "1 batch held for the database not stored");
+    store = s_start_store(f);
+    s_send(ingest, &ev);
+    pl_mention_release(&mn);
+    s_expect_ok(ingest, a3, 3, 1);
     proc_signal(store, SIGTERM);
     assert_stops_cleanly(store);
 }
