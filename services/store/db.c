@@ -1,11 +1,14 @@
 /* db.c - the store's promises on top of a backend's primitives; see db.h. */
 #include "db.h"
 
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db_backend.h"
 #include "db_sql.h"
@@ -36,6 +39,17 @@ struct store_db {
     bool relaxed;       /* the backend's commits are not durable (a flush's): see s_durable */
     char *fail_article; /* tests: see store_db_fail_article */
     bool fail_in_db;    /* ... with a statement the database refuses */
+    /* A connection attempt on a thread of its own (see s_connected): while rc_running,
+     * nothing but that thread touches h. */
+    pthread_t rc_thread;
+    bool rc_running;
+    pthread_mutex_t rc_mu; /* guards rc_done */
+    pthread_cond_t rc_cv;
+    bool rc_done;  /* ... the attempt has ended, with: */
+    int rc_result; /* 0: connected, head read into rc_head */
+    uint64_t rc_head;
+    char rc_err[512];  /* why it failed */
+    char rc_last[512]; /* why the attempt before failed: said while the next one runs */
 };
 
 static void s_seterr(char *err, size_t errlen, const char *fmt, ...) PL_PRINTF(3, 4);
@@ -69,6 +83,8 @@ struct store_db *store_db_open(const struct store_db_config *cfg, char *err, siz
     struct store_db *db = pl_xcalloc(1, sizeof *db);
     db->ops = ops;
     db->h = h;
+    pthread_mutex_init(&db->rc_mu, NULL);
+    pthread_cond_init(&db->rc_cv, NULL);
     if (!cfg->read_only) {
         db->n_slots = cfg->event_cache;
         db->slots = db->n_slots ? pl_xcalloc(db->n_slots, sizeof *db->slots) : NULL;
@@ -94,6 +110,10 @@ void store_db_close(struct store_db **db)
 {
     if (!db || !*db)
         return;
+    if ((*db)->rc_running) /* a connection attempt: it ends within libpq's connect_timeout */
+        pthread_join((*db)->rc_thread, NULL);
+    pthread_mutex_destroy(&(*db)->rc_mu);
+    pthread_cond_destroy(&(*db)->rc_cv);
     /* What fails here is done by the next writer to open the database. */
     (void)s_flush(*db, NULL, 0);
     s_pend_clear(*db);
@@ -1114,28 +1134,116 @@ static bool s_lost(const struct store_db *db)
     return db->ops->lost && db->ops->lost(db->h);
 }
 
+/* A reconnection has succeeded with the head read again. A transaction cut off at its COMMIT
+ * may or may not have been stored: the cache forgets everything. The caller stores such a
+ * group again, and the batches that were stored get the answer they got the first time. */
+static void s_reconnected(struct store_db *db, uint64_t head)
+{
+    s_cache_clear(db);
+    db->head = head;
+    db->rc_last[0] = '\0';
+}
+
+/* Waits for the attempt on rc_thread to end (at most wait_ms; < 0: however long it takes).
+ * True when it has ended and been joined: rc_result says how it went. */
+static bool s_rc_join(struct store_db *db, int64_t wait_ms)
+{
+    pthread_mutex_lock(&db->rc_mu);
+    if (wait_ms < 0) {
+        while (!db->rc_done)
+            pthread_cond_wait(&db->rc_cv, &db->rc_mu);
+    } else if (!db->rc_done && wait_ms > 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += wait_ms / 1000;
+        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!db->rc_done &&
+               pthread_cond_timedwait(&db->rc_cv, &db->rc_mu, &until) != ETIMEDOUT) {
+        }
+    }
+    bool done = db->rc_done;
+    pthread_mutex_unlock(&db->rc_mu);
+    if (done) {
+        pthread_join(db->rc_thread, NULL);
+        db->rc_running = false;
+    }
+    return done;
+}
+
+static void *s_rc_main(void *arg)
+{
+    struct store_db *db = arg;
+    const struct store_db_ops *o = db->ops;
+    uint64_t head = 0;
+    int rc = o->reconnect(db->h) == 0 && o->head(db->h, &head) == 0 ? 0 : -1;
+    pthread_mutex_lock(&db->rc_mu);
+    db->rc_result = rc;
+    db->rc_head = head;
+    if (rc != 0)
+        snprintf(db->rc_err, sizeof db->rc_err, "%s", o->errmsg(db->h));
+    db->rc_done = true;
+    pthread_cond_signal(&db->rc_cv);
+    pthread_mutex_unlock(&db->rc_mu);
+    return NULL;
+}
+
 int store_db_reconnect(struct store_db *db, char *err, size_t errlen)
 {
     const struct store_db_ops *o = db->ops;
     if (!o->reconnect)
         return 0;
+    if (db->rc_running)
+        (void)s_rc_join(db, -1); /* the attempt under way is overtaken by this one */
     uint64_t head;
     if (o->reconnect(db->h) != 0 || o->head(db->h, &head) != 0) {
         s_seterr(err, errlen, "the database is unreachable: %s", o->errmsg(db->h));
+        snprintf(db->rc_last, sizeof db->rc_last, "%s", o->errmsg(db->h));
         return -1;
     }
-    /* A transaction cut off at its COMMIT may or may not have been stored: the cache forgets
-     * everything and the head is read again. The caller stores such a group again, and the
-     * batches that were stored get the answer they got the first time. */
-    s_cache_clear(db);
-    db->head = head;
+    s_reconnected(db, head);
     return 0;
 }
 
-/* Reconnects first when the connection is known to be gone. */
+/* How long a call that finds the connection gone waits for the attempt it starts: a
+ * session ended while the server stays up is made again in a few milliseconds, and the
+ * call goes on as if nothing had happened. */
+#define STORE_RECONNECT_WAIT_MS 250
+
+/* 0 when the connection is there. When it is known to be gone, the attempt to make it again
+ * runs on a thread of its own - a server that does not answer at all (a network cut) keeps
+ * it up to libpq's connect_timeout, and the store's loop must go on meanwhile (answering
+ * replay requests that the database cannot be reached, and signals) - and each call until it
+ * has succeeded returns -1 at once, err saying why. */
 static int s_connected(struct store_db *db, char *err, size_t errlen)
 {
-    return s_lost(db) ? store_db_reconnect(db, err, errlen) : 0;
+    if (!db->rc_running) {
+        if (!db->ops->reconnect || !db->ops->lost || !db->ops->lost(db->h))
+            return 0;
+        db->rc_done = false;
+        if (pthread_create(&db->rc_thread, NULL, s_rc_main, db) != 0)
+            return store_db_reconnect(db, err, errlen); /* no thread: here and now */
+        db->rc_running = true;
+        if (!s_rc_join(db, STORE_RECONNECT_WAIT_MS)) {
+            s_seterr(err, errlen, "the database is unreachable: connecting again%s%s",
+                     db->rc_last[0] ? " after: " : "", db->rc_last);
+            return -1;
+        }
+    } else if (!s_rc_join(db, 0)) {
+        s_seterr(err, errlen, "the database is unreachable: still connecting again%s%s",
+                 db->rc_last[0] ? " after: " : "", db->rc_last);
+        return -1;
+    }
+    if (db->rc_result != 0) {
+        s_seterr(err, errlen, "the database is unreachable: %s", db->rc_err);
+        snprintf(db->rc_last, sizeof db->rc_last, "%s", db->rc_err);
+        return -1;
+    }
+    s_reconnected(db, db->rc_head);
+    return 0;
 }
 
 static int s_ingest_group(struct store_db *db, const struct pl_events *const *evs, size_t n,
@@ -1191,7 +1299,7 @@ int store_db_unindexed(struct store_db *db, uint64_t *versions)
 {
     *versions = 0;
     uint64_t indexed;
-    if (!db->ops->indexed)
+    if (!db->ops->indexed || db->rc_running)
         return 0;
     if (db->ops->indexed(db->h, &indexed) != 0)
         return -1;

@@ -19,12 +19,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -1583,6 +1588,196 @@ static void test_store_holds_batches_while_its_database_is_away(void **state)
     assert_stops_cleanly(store);
 }
 
+/* A TCP relay between the store and PostgreSQL that can turn silent, as a server does behind
+ * a network cut: in silent mode it drops the connections it relays, then accepts new ones and
+ * never answers (a connection attempt then waits for libpq's connect_timeout). */
+#define RELAY_MAX 32
+
+struct relay {
+    int lfd, port;
+    struct sockaddr_in up;
+    atomic_bool silent, stop;
+    pthread_t th;
+};
+
+static void relay_close(int *fds, int *n)
+{
+    for (int i = 0; i < *n; i++)
+        close(fds[i]);
+    *n = 0;
+}
+
+static void *relay_main(void *arg)
+{
+    struct relay *r = arg;
+    int pair[RELAY_MAX]; /* pair[2k] the client, pair[2k + 1] the server */
+    int held[RELAY_MAX];
+    int np = 0, nh = 0;
+    bool was_silent = false;
+    char buf[65536];
+    while (!atomic_load(&r->stop)) {
+        bool silent = atomic_load(&r->silent);
+        if (silent != was_silent) {
+            relay_close(silent ? pair : held, silent ? &np : &nh);
+            was_silent = silent;
+        }
+        struct pollfd pf[RELAY_MAX + 1] = {{.fd = r->lfd, .events = POLLIN}};
+        for (int i = 0; i < np; i++)
+            pf[i + 1] = (struct pollfd){.fd = pair[i], .events = POLLIN};
+        if (poll(pf, (nfds_t)np + 1, 20) <= 0)
+            continue;
+        if (pf[0].revents & POLLIN) {
+            int c = accept(r->lfd, NULL, NULL);
+            if (c >= 0 && silent && nh < RELAY_MAX) {
+                held[nh++] = c;
+            } else if (c >= 0 && np + 2 <= RELAY_MAX) {
+                int u = socket(AF_INET, SOCK_STREAM, 0);
+                if (u >= 0 && connect(u, (struct sockaddr *)&r->up, sizeof r->up) == 0) {
+                    pair[np++] = c;
+                    pair[np++] = u;
+                } else {
+                    close(c);
+                    if (u >= 0)
+                        close(u);
+                }
+            } else if (c >= 0) {
+                close(c);
+            }
+        }
+        for (int i = 0; i < np; i++) {
+            if (!(pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            int other = pair[i ^ 1];
+            ssize_t k = read(pair[i], buf, sizeof buf);
+            bool ok = k > 0;
+            for (ssize_t at = 0; ok && at < k;) {
+                ssize_t w = write(other, buf + at, (size_t)(k - at));
+                ok = w > 0;
+                at += w > 0 ? w : 0;
+            }
+            if (!ok) { /* either side gone: the pair goes, the last pair takes its place */
+                int k0 = i & ~1;
+                close(pair[k0]);
+                close(pair[k0 + 1]);
+                pair[k0] = pair[np - 2];
+                pair[k0 + 1] = pair[np - 1];
+                np -= 2;
+                break; /* the poll set no longer matches: poll again */
+            }
+        }
+    }
+    relay_close(pair, &np);
+    relay_close(held, &nh);
+    return NULL;
+}
+
+/* Starts a relay to the PostgreSQL server of conninfo; out gets conninfo through it. */
+static void relay_start(struct relay *r, const char *conninfo, char *out, size_t outlen)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    memset(r, 0, sizeof *r);
+    r->up.sin_family = AF_INET;
+    uint64_t port;
+    assert_int_equal(pl_parse_u64(PQport(c), 1, 65535, &port), 0);
+    r->up.sin_port = htons((uint16_t)port);
+    assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &r->up.sin_addr), 1);
+    PQfinish(c);
+    r->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(r->lfd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(r->lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(r->lfd, 16), 0);
+    assert_int_equal(getsockname(r->lfd, (struct sockaddr *)&a, &alen), 0);
+    r->port = ntohs(a.sin_port);
+    /* The last of a repeated keyword counts. */
+    snprintf(out, outlen, "%s host=127.0.0.1 port=%d connect_timeout=4", conninfo, r->port);
+    assert_int_equal(pthread_create(&r->th, NULL, relay_main, r), 0);
+}
+
+static void relay_stop(struct relay *r)
+{
+    atomic_store(&r->stop, true);
+    pthread_join(r->th, NULL);
+    close(r->lfd);
+}
+
+/* PostgreSQL stops answering at all under a running store (a network cut, not a refusal):
+ * each attempt to connect again waits for libpq's connect_timeout (4 s here), on a thread of
+ * its own, so the store's loop goes on - replay requests are answered at once that the
+ * database cannot be reached, and a termination signal ends the store while an attempt
+ * waits. Once the server answers again, the batch held meanwhile is stored. */
+static void test_store_answers_while_its_database_does_not(void **state)
+{
+    struct fx *f = *state;
+    if (!g_pg)
+        skip();
+    static const char a1[] = "000000000000000000000000000000d1";
+    static const char a2[] = "000000000000000000000000000000d2";
+    struct relay r;
+    char through[1024];
+    relay_start(&r, g_pg, through, sizeof through);
+    const char *direct = g_pg;
+    g_pg = through; /* the store's config */
+    void *ingest, *replay;
+    struct proc *store = s_store_with_a_batch(f, a1, &ingest, &replay);
+    g_pg = direct;
+
+    atomic_store(&r.silent, true);
+    struct pl_msg ev;
+    struct pl_mention mn;
+    s_events_msg(&ev, &mn, a2, "The foreign ministers held talks in Tehran.");
+    s_send(ingest, &ev);
+    pl_mention_release(&mn);
+    bool held = proc_wait_for(store, "holding 1 batch, taking no more", REPLY_TIMEOUT_MS);
+    /* Asked while an attempt to connect waits: answered within a second, not 4. */
+    int64_t asked = pl_now_ms();
+    struct pl_msg q = {.cmd = PL_CMD_SINCE};
+    q.u.since.max = 10;
+    s_send(replay, &q);
+    zmq_pollitem_t it = {.socket = replay, .events = ZMQ_POLLIN};
+    int answered = zmq_poll(&it, 1, 6000);
+    int64_t took = pl_now_ms() - asked;
+    bool says = false;
+    struct pl_frames fr;
+    if (answered == 1 && pl_frames_recv(replay, &fr, 0) == 0) {
+        struct pl_msg err;
+        if (pl_frames_decode(&fr, 0, &err, NULL) == PL_OK) {
+            says = err.cmd == PL_CMD_ERR && strstr(err.u.err.reason, "unreachable") != NULL &&
+                   err.u.err.has_retry;
+            pl_msg_release(&err);
+        }
+        pl_frames_close(&fr);
+    }
+    atomic_store(&r.silent, false);
+    if (!held || !says || took > 1000) {
+        relay_stop(&r);
+        fail_msg("held %d, ERR %d, answered in %lld ms: %s", held, says, (long long)took,
+                 text(&store->ebuf));
+    }
+    assert_logs(store, "the database takes batches again", 15000);
+    s_expect_ok(ingest, a2, 2, 1);
+
+    /* Stopped while an attempt to connect waits: it ends within the attempt's timeout. */
+    atomic_store(&r.silent, true);
+    static const char a3[] = "000000000000000000000000000000d3";
+    s_events_msg(&ev, &mn, a3, "The ministers met again in Tehran.");
+    s_send(ingest, &ev);
+    pl_mention_release(&mn);
+    int64_t deadline = pl_now_ms() + REPLY_TIMEOUT_MS;
+    while (s_count(text(&store->ebuf), "holding 1 batch") < 2 && pl_now_ms() < deadline)
+        proc_pump(store, 50);
+    int64_t stopped = pl_now_ms();
+    proc_signal(store, SIGTERM);
+    bool ended = proc_reap_by(store, stopped + 4000 + STOP_TIMEOUT_MS) == 0;
+    relay_stop(&r);
+    assert_true(ended);
+    assert_int_equal(proc_code(store), 0);
+    assert_contains("the store's stderr", text(&store->ebuf),
+                    "1 batch held for the database not stored");
+}
+
 /* SQLite: the store's writes fail while a file size limit is put on it (prlimit, as a full
  * disk or a quota would make them fail): a batch that arrives meanwhile is held, not
  * refused, and stored and answered once writes go through again - no gap in the seqs, and
@@ -2401,6 +2596,7 @@ int main(void)
     T(test_store_survives_hostile_clients_on_replay_and_ingest),                                   \
         T(test_store_stores_merges_publishes_and_replays),                                         \
         T(test_store_holds_batches_while_its_database_is_away),                                    \
+        T(test_store_answers_while_its_database_does_not),                                         \
         T(test_store_holds_batches_while_its_disk_refuses_writes),                                 \
         T(test_tail_survives_store_restart_and_resumes_from_state),                                \
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),                                 \
