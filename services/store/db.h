@@ -100,12 +100,17 @@ int store_db_ingest_group(struct store_db *db, const struct pl_events *const *ev
  * stored, every res[i] is empty, and the caller is to hold the group and try again later
  * (store_db_reconnect, or the same call: it reconnects first). Not a verdict on the
  * batches. A connection lost in the middle of a group is made again at once and the group
- * stored again, so a session ended while the server stays up costs nothing. */
+ * stored again, so a session ended while the server stays up costs nothing. The calls that
+ * find the connection gone (this one, store_db_since, store_db_query) connect again on a
+ * thread of their own and wait a quarter of a second for it: while that attempt runs on (a
+ * server that does not answer keeps it up to libpq's connect_timeout), they return
+ * STORE_DB_UNREACHABLE at once, so the caller's loop goes on; store_db_close waits for it. */
 #define STORE_DB_UNREACHABLE (-2)
 
 /* Connects to the database server again (PostgreSQL; nothing to do for SQLite). Since a
  * transaction cut off at its COMMIT may or may not have been stored, the event cache is
- * emptied and the head read again. 0, or -1 with a message in err. */
+ * emptied and the head read again. Here and now (after any attempt under way on its thread
+ * has ended). 0, or -1 with a message in err. */
 int store_db_reconnect(struct store_db *db, char *err, size_t errlen) PL_WUR;
 
 /* Event versions with seq > after, matching f (NULL: all), at most max, in seq order.
