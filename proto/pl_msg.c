@@ -28,6 +28,10 @@ static const struct pl_field nack_fields[] = {
     STR(struct pl_nack, "reason", reason, true, PL_MAX_REASON_BYTES, NULL),
 };
 
+static const struct pl_field hold_fields[] = {
+    STR(struct pl_hold, "id", id, true, PL_MAX_ID_BYTES, pl_check_id),
+};
+
 static const struct pl_field hb_fields[] = {
     U64(struct pl_hb, "head", head, HAS(struct pl_hb, has_head), 0, UINT64_MAX),
 };
@@ -90,6 +94,7 @@ static const struct pl_schema schemas[PL_CMD_COUNT_] = {
     [PL_CMD_TASK] = SCHEMA("TASK", struct pl_task, task_fields),
     [PL_CMD_DONE] = SCHEMA("DONE", struct pl_done, done_fields),
     [PL_CMD_NACK] = SCHEMA("NACK", struct pl_nack, nack_fields),
+    [PL_CMD_HOLD] = SCHEMA("HOLD", struct pl_hold, hold_fields),
     [PL_CMD_HB] = SCHEMA("HB", struct pl_hb, hb_fields),
     [PL_CMD_EVENTS] = SCHEMA("EVENTS", struct pl_events, events_fields),
     [PL_CMD_OK] = SCHEMA("OK", struct pl_ok, ok_fields),

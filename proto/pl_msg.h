@@ -25,15 +25,16 @@ enum pl_cmd {
     PL_CMD_TASK,     /* fetcher -> extractor: an article to code, under a lease */
     PL_CMD_DONE,     /* extractor -> fetcher: the article's mentions are stored */
     PL_CMD_NACK,     /* extractor -> fetcher: the article could not be coded */
-    PL_CMD_HB,       /* heartbeat, both ways on work; store -> subscribers with the head seq */
-    PL_CMD_EVENTS,   /* extractor -> store: all mentions of one article */
-    PL_CMD_OK,       /* store -> extractor: the mentions are committed */
-    PL_CMD_ERR,      /* store -> extractor or client: the request was refused */
-    PL_CMD_SINCE,    /* client -> store: events after a sequence number */
-    PL_CMD_QUERY,    /* client -> store: events matching a filter */
-    PL_CMD_BATCH,    /* store -> client: a page of events */
-    PL_CMD_END,      /* store -> client: the reply is complete */
-    PL_CMD_COUNT_    /* not a command: the number of them */
+    PL_CMD_HOLD, /* extractor -> fetcher: coded, its mentions wait for the store: keep the lease */
+    PL_CMD_HB,   /* heartbeat, both ways on work; store -> subscribers with the head seq */
+    PL_CMD_EVENTS, /* extractor -> store: all mentions of one article */
+    PL_CMD_OK,     /* store -> extractor: the mentions are committed */
+    PL_CMD_ERR,    /* store -> extractor or client: the request was refused */
+    PL_CMD_SINCE,  /* client -> store: events after a sequence number */
+    PL_CMD_QUERY,  /* client -> store: events matching a filter */
+    PL_CMD_BATCH,  /* store -> client: a page of events */
+    PL_CMD_END,    /* store -> client: the reply is complete */
+    PL_CMD_COUNT_  /* not a command: the number of them */
 };
 
 struct pl_ready {
@@ -50,6 +51,10 @@ struct pl_task {
 };
 
 struct pl_done {
+    char *id; /* article id */
+};
+
+struct pl_hold {
     char *id; /* article id */
 };
 
@@ -121,6 +126,7 @@ struct pl_msg {
         struct pl_task task;
         struct pl_done done;
         struct pl_nack nack;
+        struct pl_hold hold;
         struct pl_hb hb;
         struct pl_events events;
         struct pl_ok ok;

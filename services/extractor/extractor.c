@@ -23,7 +23,9 @@ struct job {
     struct pl_msg task;   /* the TASK as received (owns the article) */
     bool sent;            /* its EVENTS went to the store; waiting for OK */
     struct pl_buf events; /* the EVENTS body, kept for resending */
+    int64_t first_sent;   /* when it was first sent */
     int64_t sent_at;      /* when it was (re)sent */
+    int64_t held_at;      /* when its lease began or was last held (HOLD) */
     int retries;          /* resends so far */
 };
 
@@ -44,9 +46,10 @@ struct extractor {
     int64_t ready_ms;      /* work.ready_ms: READY again after this long */
     int64_t ready_at;      /* when READY was last sent */
     int max_retries;       /* ingest.retries */
+    int64_t hold_ms;       /* ingest.hold_ms */
     const char *failpoint; /* $PARLEY_FAILPOINT_EXTRACT: articles holding it fail (tests) */
     /* counters for the shutdown line */
-    unsigned long tasks, done, nacked, mentions, resent, abandoned, unexpected, stale;
+    unsigned long tasks, done, nacked, mentions, resent, abandoned, unexpected, stale, holds;
     uint64_t bytes;  /* article text coded */
     int64_t busy_ms; /* time spent extracting */
 };
@@ -70,6 +73,7 @@ struct extractor *extractor_new(const struct extractor_config *cfg, const struct
     self->timeout_ms = cfg->ingest_timeout_ms;
     self->ready_ms = cfg->ready_ms;
     self->max_retries = (int)cfg->ingest_retries;
+    self->hold_ms = cfg->ingest_hold_ms;
     /* For the fault tests: an article whose text holds this marker fails to code, every
      * time, as a real poison article would. Unset (the normal case), nothing changes. */
     const char *fp = getenv("PARLEY_FAILPOINT_EXTRACT");
@@ -242,6 +246,7 @@ static void s_start_next(struct extractor *self)
         self->mentions += n;
         j->retries = 0;
         j->sent = true;
+        j->first_sent = pl_now_ms();
         (void)s_send_events(self, j);
         i++;
     }
@@ -268,6 +273,7 @@ static void s_on_task(struct extractor *self, struct pl_msg *m)
     }
     struct job *j = &self->queue[self->nqueue++];
     memset(j, 0, sizeof *j);
+    j->held_at = pl_now_ms();
     j->task = *m; /* the queue takes the message over */
     memset(m, 0, sizeof *m);
 }
@@ -328,6 +334,30 @@ static int s_on_socket(struct pl_loop *loop, void *sock, void *arg)
     return 0;
 }
 
+/* How long after its last sending a job's EVENTS go again: every ingest.timeout_ms for the
+ * first ingest.retries resends, then - the store taken to be away - twice as long each time,
+ * up to a minute, so that a long outage does not fill the socket's queue with copies. */
+static int64_t s_resend_after(const struct extractor *self, const struct job *j)
+{
+    int64_t wait = self->timeout_ms;
+    int64_t most = self->timeout_ms > 60000 ? self->timeout_ms : 60000;
+    for (int k = self->max_retries; k <= j->retries && wait < most; k++)
+        wait *= 2;
+    return wait < most ? wait : most;
+}
+
+/* HOLD: the article is coded and its mentions wait for the store; the fetcher starts its
+ * lease again and counts no attempt, so a store that is away (restarted, its database down)
+ * makes no article dead. */
+static void s_hold(struct extractor *self, struct job *j, int64_t now)
+{
+    struct pl_msg m = {.cmd = PL_CMD_HOLD};
+    m.u.hold.id = j->task.u.task.id;
+    if (s_send_work(self, &m) == 0)
+        self->holds++;
+    j->held_at = now;
+}
+
 static int s_on_timer(struct pl_loop *loop, void *arg)
 {
     (void)loop;
@@ -337,19 +367,33 @@ static int s_on_timer(struct pl_loop *loop, void *arg)
     int64_t now = pl_now_ms();
     for (size_t i = 0; i < self->nqueue;) {
         struct job *j = &self->queue[i];
-        if (!j->sent || now - j->sent_at < self->timeout_ms) {
+        if (!j->sent) {
             i++;
             continue;
         }
-        if (j->retries >= self->max_retries) {
+        /* Held for at most ingest.hold_ms from its first sending; the lease again when half
+         * of it has passed. */
+        bool holding = now - j->first_sent < self->hold_ms;
+        if (holding && now - j->held_at >= (int64_t)j->task.u.task.lease_ms / 2)
+            s_hold(self, j, now);
+        if (now - j->sent_at < s_resend_after(self, j)) {
+            i++;
+            continue;
+        }
+        if (j->retries >= self->max_retries && !holding) {
             /* dropped without an answer: its lease will bring it back, to someone */
-            pl_log_warn("store did not acknowledge article id=%s after %d tries; leaving it "
+            pl_log_warn("store did not acknowledge article id=%s after %d tries%s; leaving it "
                         "to its lease",
-                        j->task.u.task.id, j->retries + 1);
+                        j->task.u.task.id, j->retries + 1,
+                        self->hold_ms > 0 ? " and ingest.hold_ms" : "");
             self->abandoned++;
             s_drop(self, i);
             continue;
         }
+        if (j->retries == self->max_retries)
+            pl_log_warn("store did not acknowledge article id=%s after %d tries; holding its "
+                        "lease for up to %lld s (ingest.hold_ms) and sending it again less often",
+                        j->task.u.task.id, j->retries + 1, (long long)(self->hold_ms / 1000));
         j->retries++;
         self->resent++;
         pl_log_limited(&self->drops.rl, PL_LOG_WARN,
@@ -406,9 +450,9 @@ int extractor_run(struct extractor *self, int sigfd)
     pl_buf_init(&line);
     pl_drops_format(&self->drops, &line);
     double mb = (double)self->bytes / 1e6;
-    pl_log_info("stopped tasks=%lu done=%lu nack=%lu mentions=%lu resent=%lu abandoned=%lu "
-                "in_hand=%zu stale=%lu unexpected=%lu text_mb=%.2f extract_ms=%lld%s",
-                self->tasks, self->done, self->nacked, self->mentions, self->resent,
+    pl_log_info("stopped tasks=%lu done=%lu nack=%lu mentions=%lu resent=%lu holds=%lu "
+                "abandoned=%lu in_hand=%zu stale=%lu unexpected=%lu text_mb=%.2f extract_ms=%lld%s",
+                self->tasks, self->done, self->nacked, self->mentions, self->resent, self->holds,
                 self->abandoned, self->nqueue, self->stale, self->unexpected, mb,
                 (long long)self->busy_ms, line.data);
     pl_buf_release(&line);

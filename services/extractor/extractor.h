@@ -28,7 +28,8 @@ struct extractor_config {
     int64_t credit;            /* tasks taken at once */
     char *dict_dir;            /* dictionary folder */
     int64_t ingest_timeout_ms; /* wait this long for the store's OK before resending */
-    int64_t ingest_retries;    /* resends before leaving the article to its lease */
+    int64_t ingest_retries;    /* resends every ingest_timeout_ms, then less and less often */
+    int64_t ingest_hold_ms;    /* how long an unacknowledged article's lease is held (HOLD) */
     int64_t ready_ms;          /* READY (window and liveness) to the fetcher this often */
     char *work_server_key;     /* with CURVE: the fetcher's public key */
     char *ingest_server_key;   /* with CURVE: the store's public key */

@@ -29,7 +29,16 @@ static const struct pl_cfg_key keys[] = {
     {"ingest.timeout_ms", PL_CFG_INT, offsetof(struct extractor_config, ingest_timeout_ms), 100,
      600000, 0, 0, "10000", "wait this long for the store's OK before sending EVENTS again", NULL},
     {"ingest.retries", PL_CFG_INT, offsetof(struct extractor_config, ingest_retries), 0, 100, 0, 0,
-     "3", "resends before the article is left to its lease", NULL},
+     "3",
+     "resends every ingest.timeout_ms without the store's OK; then less and less often (twice "
+     "as long each time, up to a minute)",
+     NULL},
+    {"ingest.hold_ms", PL_CFG_INT, offsetof(struct extractor_config, ingest_hold_ms), 0, 604800000,
+     0, 0, "3600000",
+     "how long from its first sending an article the store has not acknowledged keeps its lease "
+     "(HOLD to the fetcher every half lease: no attempt counted), before it is left to the "
+     "lease; 0: never held",
+     NULL},
 };
 
 static int run(void *arg, int sigfd)

@@ -68,7 +68,7 @@ struct fetcher {
     int64_t last_status;
     int64_t last_taken; /* when an intake round last took in a local input */
     struct sources_stats st;
-    unsigned long received, tasks, done, nacked, expired, unexpected, send_failed;
+    unsigned long received, tasks, done, nacked, expired, held, unexpected, send_failed;
 };
 
 static int s_begin(struct fetcher *self)
@@ -296,6 +296,24 @@ static int s_handle(struct fetcher *self, struct pl_frames *fr, const struct pl_
                  m->u.nack.reason);
         if (s_fail(self, m->u.nack.id, reason) != 0)
             return -1;
+        break;
+    }
+    case PL_CMD_HOLD: {
+        /* Coded, its mentions waiting for the store's OK (the store is away): the lease
+         * starts again, and no attempt is counted. Only the holder of the lease can keep it:
+         * after it ran out the article went back, and perhaps to another extractor. (The
+         * outbox's lease_until stays as it was: a restarted fetcher makes leases pending.) */
+        size_t li = w ? s_lease_find(self, m->u.hold.id, w) : SIZE_MAX;
+        if (li != SIZE_MAX) {
+            self->leases[li].until = now + self->lease_ms;
+            self->held++;
+            pl_log_debug("lease held id=%s worker=%s", m->u.hold.id, w->name);
+        } else {
+            pl_log_limited(&self->drops.rl, PL_LOG_WARN,
+                           "HOLD for article id=%s, not leased to worker=%s: its lease had run "
+                           "out",
+                           m->u.hold.id, w ? w->name : "?");
+        }
         break;
     }
     default:
@@ -639,9 +657,9 @@ int fetcher_run(struct fetcher *self, int sigfd)
     struct pl_buf line;
     pl_buf_init(&line);
     pl_drops_format(&self->drops, &line);
-    pl_log_info("stopped received=%lu tasks=%lu done=%lu nack=%lu expired=%lu taken_in=%llu "
-                "duplicates=%llu failed_inputs=%llu unexpected=%lu send_failed=%lu%s",
-                self->received, self->tasks, self->done, self->nacked, self->expired,
+    pl_log_info("stopped received=%lu tasks=%lu done=%lu nack=%lu expired=%lu held=%lu "
+                "taken_in=%llu duplicates=%llu failed_inputs=%llu unexpected=%lu send_failed=%lu%s",
+                self->received, self->tasks, self->done, self->nacked, self->expired, self->held,
                 (unsigned long long)self->st.added, (unsigned long long)self->st.dups,
                 (unsigned long long)self->st.failed, self->unexpected, self->send_failed,
                 line.data);

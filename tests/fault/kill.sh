@@ -14,7 +14,10 @@
 #   pause      the store stops (SIGSTOP) for FAULT_PAUSE_S seconds (30) with most of 10,000
 #              articles still waiting: the resident memory of the fetcher and of every
 #              extractor, sampled throughout, must stay within 64 MB of what it was before
-#              the pause, and nothing is lost after the store comes back;
+#              the pause, and nothing is lost after the store comes back - nor made dead: the
+#              fetcher allows only 2 attempts, which the pause would use up ten times over
+#              if the extractors did not hold the leases of what the store has not
+#              acknowledged (HOLD);
 #   poison     three articles fail to code every time (the extractors' failpoint,
 #              PARLEY_FAILPOINT_EXTRACT): each ends dead after fetcher.max_attempts with the
 #              reason, and everything else is stored as always.
@@ -71,6 +74,9 @@ if [ "$mode" = poison ]; then
         printf 'POISON-PILL %s: the ministers met in Geneva on Monday.\n' "$i" >"$tmp/in/poison-$i.txt"
     done
     export PARLEY_FAILPOINT_EXTRACT=POISON-PILL
+fi
+if [ "$mode" = pause ]; then
+    max_attempts=2
 fi
 mkdir "$tmp/logs"
 pg=${PARLEY_TEST_PG:-}

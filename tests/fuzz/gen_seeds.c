@@ -111,6 +111,9 @@ int main(int argc, char **argv)
     m.u.nack.id = pl_xstrdup(id);
     m.u.nack.reason = pl_xstrdup("not UTF-8");
     s_msg("nack", &m);
+    m = (struct pl_msg){.cmd = PL_CMD_HOLD};
+    m.u.hold.id = pl_xstrdup(id);
+    s_msg("hold", &m);
     m = (struct pl_msg){.cmd = PL_CMD_HB};
     m.u.hb.has_head = true;
     m.u.hb.head = 99;

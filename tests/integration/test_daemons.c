@@ -945,7 +945,8 @@ static void *s_router(struct fx *f, const char *endpoint)
     return s;
 }
 
-/* Receives one message on a ROUTER: the peer's identity and the decoded message. */
+/* Receives one message on a ROUTER: the peer's identity and the decoded message, of command
+ * cmd (PL_CMD_NONE: any). */
 static void s_expect(void *sock, enum pl_cmd cmd, struct pl_msg *m, char *peer, size_t *peerlen)
 {
     struct pl_frames fr;
@@ -954,7 +955,7 @@ static void s_expect(void *sock, enum pl_cmd cmd, struct pl_msg *m, char *peer, 
     enum pl_status st = pl_frames_decode(&fr, 1, m, &d);
     if (st != PL_OK)
         fail_msg("undecodable message: %s at %s", pl_status_name(st), d.where);
-    if (m->cmd != cmd)
+    if (cmd != PL_CMD_NONE && m->cmd != cmd)
         fail_msg("expected %s, got %s", pl_cmd_name(cmd), pl_cmd_name(m->cmd));
     *peerlen = zmq_msg_size(&fr.f[0]);
     assert_true(*peerlen <= 256);
@@ -973,7 +974,7 @@ static char g_article_id[] = "0123456789abcdef0123456789abcdef";
 
 /* Sends the extractor at peer a TASK: the Mirzoyan-Bayramov meeting in Moscow "on Monday",
  * published Wednesday 24 May 2023. */
-static void s_send_task(void *work, const char *peer, size_t peerlen)
+static void s_send_task(void *work, const char *peer, size_t peerlen, uint32_t lease_ms)
 {
     struct pl_msg task = {.cmd = PL_CMD_TASK};
     char text[] = "Armenian Foreign Minister Ararat Mirzoyan met Azerbaijani Foreign Minister "
@@ -981,7 +982,7 @@ static void s_send_task(void *work, const char *peer, size_t peerlen)
     char published[] = "2023-05-24T09:00:00Z", fetched[] = "2023-05-24T09:05:00Z";
     task.u.task.id = g_article_id;
     task.u.task.attempt = 1;
-    task.u.task.lease_ms = 30000;
+    task.u.task.lease_ms = lease_ms;
     task.u.task.article.id = g_article_id;
     task.u.task.article.text = text;
     task.u.task.article.published = published;
@@ -994,11 +995,15 @@ static void s_send_task(void *work, const char *peer, size_t peerlen)
 
 /* Starts an extractor wired to a fake fetcher (zsock) and a fake store (zsock2), receives its
  * READY and sends it one TASK; returns with the EVENTS the extractor sent to the store. */
-static struct proc *s_extractor_with_task(struct fx *f, int timeout_ms, int retries,
-                                          struct pl_msg *events, char *store_peer,
-                                          size_t *store_peerlen, char *work_peer,
+/* hold_ms < 0: ingest.hold_ms left to its default. */
+static struct proc *s_extractor_with_task(struct fx *f, int timeout_ms, int retries, int hold_ms,
+                                          uint32_t lease_ms, struct pl_msg *events,
+                                          char *store_peer, size_t *store_peerlen, char *work_peer,
                                           size_t *work_peerlen)
 {
+    char hold[64] = "";
+    if (hold_ms >= 0)
+        snprintf(hold, sizeof hold, " hold_ms = %d;", hold_ms);
     char cfg[256], work[256], ingest[256];
     fx_endpoint(f, "work", work, sizeof work);
     fx_endpoint(f, "ingest", ingest, sizeof ingest);
@@ -1007,8 +1012,8 @@ static struct proc *s_extractor_with_task(struct fx *f, int timeout_ms, int retr
     fx_path(f, "extractor.cfg", cfg, sizeof cfg);
     write_file(cfg,
                "work = { connect = \"%s\"; credit = 2; ready_ms = 60000; };\n"
-               "ingest = { connect = \"%s\"; timeout_ms = %d; retries = %d; };\n",
-               work, ingest, timeout_ms, retries);
+               "ingest = { connect = \"%s\"; timeout_ms = %d; retries = %d;%s };\n",
+               work, ingest, timeout_ms, retries, hold);
     struct proc *x = proc_start(f, "parley-extractor", "-c", cfg, (const char *)NULL);
     assert_logs(x, " ready", READY_TIMEOUT_MS);
 
@@ -1018,11 +1023,24 @@ static struct proc *s_extractor_with_task(struct fx *f, int timeout_ms, int retr
     assert_non_null(ready.u.ready.xv);
     pl_msg_release(&ready);
 
-    s_send_task(f->zsock, work_peer, *work_peerlen);
+    s_send_task(f->zsock, work_peer, *work_peerlen, lease_ms);
 
     s_expect(f->zsock2, PL_CMD_EVENTS, events, store_peer, store_peerlen);
     assert_string_equal(events->u.events.id, g_article_id);
     return x;
+}
+
+/* The store's OK for the test article (seq 1), to the extractor at peer. */
+static void s_store_ok(void *ingest, const char *peer, size_t peerlen)
+{
+    struct pl_msg ok = {.cmd = PL_CMD_OK};
+    ok.u.ok.id = g_article_id;
+    ok.u.ok.first_seq = 1;
+    ok.u.ok.count = 1;
+    struct pl_buf scratch;
+    pl_buf_init(&scratch);
+    assert_int_equal(pl_msg_send(ingest, peer, peerlen, &ok, &scratch, 0), 0);
+    pl_buf_release(&scratch);
 }
 
 static void test_extractor_sends_done_only_after_the_store_ok(void **state)
@@ -1031,7 +1049,8 @@ static void test_extractor_sends_done_only_after_the_store_ok(void **state)
     struct pl_msg ev, m;
     char store_peer[256], work_peer[256];
     size_t slen, wlen;
-    struct proc *x = s_extractor_with_task(f, 5000, 1, &ev, store_peer, &slen, work_peer, &wlen);
+    struct proc *x =
+        s_extractor_with_task(f, 5000, 1, -1, 30000, &ev, store_peer, &slen, work_peer, &wlen);
     /* the article's meeting, coded and dated from "on Monday" before publication */
     assert_true(ev.u.events.n_mentions >= 1);
     const struct pl_mention *mn = &ev.u.events.mentions[0];
@@ -1045,14 +1064,7 @@ static void test_extractor_sends_done_only_after_the_store_ok(void **state)
     /* no DONE while the store has not answered */
     assert_false(s_arrives(f->zsock, 300));
 
-    struct pl_msg ok = {.cmd = PL_CMD_OK};
-    ok.u.ok.id = g_article_id;
-    ok.u.ok.first_seq = 1;
-    ok.u.ok.count = 1;
-    struct pl_buf scratch;
-    pl_buf_init(&scratch);
-    assert_int_equal(pl_msg_send(f->zsock2, store_peer, slen, &ok, &scratch, 0), 0);
-    pl_buf_release(&scratch);
+    s_store_ok(f->zsock2, store_peer, slen);
 
     s_expect(f->zsock, PL_CMD_DONE, &m, work_peer, &wlen);
     assert_string_equal(m.u.done.id, g_article_id);
@@ -1073,7 +1085,8 @@ static void test_extractor_hands_a_store_refusal_back_with_nack(void **state)
     struct pl_msg ev, m;
     char store_peer[256], work_peer[256];
     size_t slen, wlen;
-    struct proc *x = s_extractor_with_task(f, 5000, 1, &ev, store_peer, &slen, work_peer, &wlen);
+    struct proc *x =
+        s_extractor_with_task(f, 5000, 1, -1, 30000, &ev, store_peer, &slen, work_peer, &wlen);
     pl_msg_release(&ev);
     struct pl_msg err = {.cmd = PL_CMD_ERR};
     char reason[] = "database is read-only";
@@ -1091,19 +1104,22 @@ static void test_extractor_hands_a_store_refusal_back_with_nack(void **state)
     assert_stops_cleanly(x);
 }
 
+/* ingest.hold_ms = 0: the EVENTS again after the timeout, then the article is left to its
+ * lease - neither DONE nor NACK nor HOLD. */
 static void test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease(void **state)
 {
     struct fx *f = *state;
     struct pl_msg ev;
     char store_peer[256], work_peer[256];
     size_t slen, wlen;
-    struct proc *x = s_extractor_with_task(f, 200, 1, &ev, store_peer, &slen, work_peer, &wlen);
+    struct proc *x =
+        s_extractor_with_task(f, 200, 1, 0, 400, &ev, store_peer, &slen, work_peer, &wlen);
     pl_msg_release(&ev);
     /* the same EVENTS again after the timeout */
     s_expect(f->zsock2, PL_CMD_EVENTS, &ev, store_peer, &slen);
     assert_string_equal(ev.u.events.id, g_article_id);
     pl_msg_release(&ev);
-    /* then neither DONE nor NACK: the article is left to its lease */
+    /* then nothing: the article is left to its lease */
     assert_false(s_arrives(f->zsock, 1000));
     proc_signal(x, SIGTERM);
     assert_stops_cleanly(x);
@@ -1111,6 +1127,85 @@ static void test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease
     proc_line(x, " stopped ", line, sizeof line);
     assert_contains("the extractor's stopped line", line, " abandoned=1 ");
     assert_contains("the extractor's stopped line", line, " done=0 ");
+    assert_contains("the extractor's stopped line", line, " holds=0 ");
+}
+
+/* A store that does not answer (away, or holding batches while its database is): the
+ * extractor sends HOLD for the article every half lease, so that the fetcher neither hands
+ * it out again nor counts the attempts up to dead, and keeps sending the EVENTS, less and
+ * less often; for at most ingest.hold_ms, then it is left to its lease. An OK meanwhile ends
+ * it with DONE. */
+static void test_extractor_holds_the_lease_while_the_store_is_silent(void **state)
+{
+    struct fx *f = *state;
+    struct pl_msg ev, m;
+    char store_peer[256], work_peer[256];
+    size_t slen, wlen;
+    struct proc *x =
+        s_extractor_with_task(f, 200, 1, 2400, 400, &ev, store_peer, &slen, work_peer, &wlen);
+    int64_t t0 = pl_now_ms();
+    pl_msg_release(&ev);
+    /* Over the next 1.9 s: HOLDs every ~200 ms, the EVENTS again at ~200, ~600 and ~1400 ms
+     * (after the one retry, twice as long each time). */
+    int holds = 0, sent = 0;
+    while (pl_now_ms() - t0 < 1900) {
+        zmq_pollitem_t it[2] = {{.socket = f->zsock, .events = ZMQ_POLLIN},
+                                {.socket = f->zsock2, .events = ZMQ_POLLIN}};
+        if (zmq_poll(it, 2, 50) <= 0)
+            continue;
+        if (it[0].revents) {
+            s_expect(f->zsock, PL_CMD_HOLD, &m, work_peer, &wlen);
+            assert_string_equal(m.u.hold.id, g_article_id);
+            pl_msg_release(&m);
+            holds++;
+        }
+        if (it[1].revents) {
+            s_expect(f->zsock2, PL_CMD_EVENTS, &ev, store_peer, &slen);
+            pl_msg_release(&ev);
+            sent++;
+        }
+    }
+    assert_in_range(holds, 6, 10);
+    assert_in_range(sent, 2, 3);
+    assert_logs(x, "holding its lease for up to 2 s", 1000);
+    /* Held no more after 2.4 s: left to its lease. */
+    assert_logs(x, "leaving it to its lease", 2000);
+    while (s_arrives(f->zsock, 100)) { /* the HOLDs sent before it */
+        s_expect(f->zsock, PL_CMD_HOLD, &m, work_peer, &wlen);
+        pl_msg_release(&m);
+    }
+    assert_false(s_arrives(f->zsock, 600)); /* and none after */
+    proc_signal(x, SIGTERM);
+    assert_stops_cleanly(x);
+    char line[4096];
+    proc_line(x, " stopped ", line, sizeof line);
+    assert_contains("the extractor's stopped line", line, " abandoned=1 ");
+}
+
+/* The store answers while the extractor holds the article's lease: DONE, and no HOLD after. */
+static void test_extractor_held_article_done_once_the_store_answers(void **state)
+{
+    struct fx *f = *state;
+    struct pl_msg ev, m;
+    char store_peer[256], work_peer[256];
+    size_t slen, wlen;
+    struct proc *x =
+        s_extractor_with_task(f, 200, 1, -1, 400, &ev, store_peer, &slen, work_peer, &wlen);
+    pl_msg_release(&ev);
+    s_expect(f->zsock, PL_CMD_HOLD, &m, work_peer, &wlen);
+    pl_msg_release(&m);
+    s_store_ok(f->zsock2, store_peer, slen);
+    for (;;) { /* HOLDs sent before the OK arrived may come first */
+        s_expect(f->zsock, PL_CMD_NONE, &m, work_peer, &wlen);
+        bool done = m.cmd == PL_CMD_DONE;
+        assert_true(done || m.cmd == PL_CMD_HOLD);
+        pl_msg_release(&m);
+        if (done)
+            break;
+    }
+    assert_false(s_arrives(f->zsock, 600));
+    proc_signal(x, SIGTERM);
+    assert_stops_cleanly(x);
 }
 
 static void test_extractor_repeats_ready_with_its_window(void **state)
@@ -1986,7 +2081,7 @@ static void test_extractor_and_store_code_an_article_end_to_end(void **state)
     s_expect(f->zsock, PL_CMD_READY, &m, peer, &plen);
     pl_msg_release(&m);
 
-    s_send_task(f->zsock, peer, plen);
+    s_send_task(f->zsock, peer, plen, 30000);
     s_expect(f->zsock, PL_CMD_DONE, &m, peer, &plen);
     assert_string_equal(m.u.done.id, g_article_id);
     pl_msg_release(&m);
@@ -2117,6 +2212,8 @@ static void s_answer(void *s, enum pl_cmd cmd, const char *id, const char *reaso
     snprintf(why, sizeof why, "%s", reason ? reason : "");
     if (cmd == PL_CMD_DONE) {
         m.u.done.id = idc;
+    } else if (cmd == PL_CMD_HOLD) {
+        m.u.hold.id = idc;
     } else {
         m.u.nack.id = idc;
         m.u.nack.reason = why;
@@ -2216,6 +2313,46 @@ static void test_fetcher_leases_against_credit_redelivers_and_dead_letters(void 
     pl_msg_release(&t1);
     pl_msg_release(&t2);
     pl_msg_release(&t3);
+}
+
+/* HOLD (an extractor whose store has not acknowledged the article) starts the lease again and
+ * counts no attempt: held for five leases, the article is neither handed out again nor dead
+ * (max_attempts 1), and DONE then finishes it. Only the holder can hold it: another
+ * extractor's HOLD changes nothing, and once held no more, the lease runs out as before. */
+static void test_fetcher_hold_keeps_a_lease_without_an_attempt(void **state)
+{
+    struct fx *f = *state;
+    char inputs[300];
+    s_article_folder(f, 2, inputs, sizeof inputs);
+    struct proc *p = s_start_fetcher(f, inputs, 400, 1, NULL);
+    void *x = s_fake_extractor(f, 1);
+    struct pl_msg t1, t2;
+    s_recv(x, PL_CMD_TASK, &t1);
+    for (int64_t until = pl_now_ms() + 2000; pl_now_ms() < until;) {
+        s_answer(x, PL_CMD_HOLD, t1.u.task.id, NULL);
+        assert_false(s_arrives(x, 150)); /* no redelivery, and no place for another */
+    }
+    s_hb_round_trip(x);
+    assert_null(strstr(text(&p->ebuf), "lease expired"));
+    s_answer(x, PL_CMD_DONE, t1.u.task.id, NULL);
+    s_recv(x, PL_CMD_TASK, &t2); /* the freed place */
+    assert_string_not_equal(t2.u.task.id, t1.u.task.id);
+    /* A HOLD from an extractor that does not hold the lease is not taken. */
+    void *y = s_fake_extractor(f, 1);
+    for (int64_t until = pl_now_ms() + 800; pl_now_ms() < until;) {
+        s_answer(y, PL_CMD_HOLD, t2.u.task.id, NULL);
+        poll(NULL, 0, 100);
+    }
+    assert_logs(p, "article dead id=", READY_TIMEOUT_MS); /* its one attempt, expired */
+    assert_logs(p, "not leased to worker=", READY_TIMEOUT_MS);
+    proc_signal(p, SIGTERM);
+    assert_stops_cleanly(p);
+    char line[4096];
+    proc_line(p, " stopped ", line, sizeof line);
+    assert_contains("the fetcher's stopped line", line, " done=1 ");
+    assert_contains("the fetcher's stopped line", line, " expired=1 ");
+    pl_msg_release(&t1);
+    pl_msg_release(&t2);
 }
 
 static void test_fetcher_restarted_resends_nothing_finished(void **state)
@@ -2623,8 +2760,11 @@ int main(void)
         T(test_extractor_sends_done_only_after_the_store_ok),
         T(test_extractor_hands_a_store_refusal_back_with_nack),
         T(test_extractor_resends_to_a_silent_store_then_leaves_it_to_the_lease),
+        T(test_extractor_holds_the_lease_while_the_store_is_silent),
+        T(test_extractor_held_article_done_once_the_store_answers),
         T(test_extractor_repeats_ready_with_its_window),
         T(test_fetcher_leases_against_credit_redelivers_and_dead_letters),
+        T(test_fetcher_hold_keeps_a_lease_without_an_attempt),
         T(test_fetcher_restarted_resends_nothing_finished),
         T(test_fetcher_watches_a_folder_and_reads_stdin),
         T(test_fetcher_stops_intake_at_the_high_water_mark),

@@ -176,6 +176,9 @@ int main(void)
             msg.u.nack.id = pl_xstrdup(id);
             msg.u.nack.reason = pl_xstrdup("article text is empty");
             break;
+        case PL_CMD_HOLD:
+            msg.u.hold.id = pl_xstrdup(id);
+            break;
         case PL_CMD_HB:
             msg.u.hb.has_head = true;
             msg.u.hb.head = 1041;

@@ -67,7 +67,7 @@ static void test_task_round_trips_with_its_article(void **state)
     s_round_trip(&m, NULL);
 }
 
-static void test_done_nack_and_hb_round_trip(void **state)
+static void test_done_nack_hold_and_hb_round_trip(void **state)
 {
     (void)state;
     struct pl_msg m = {.cmd = PL_CMD_DONE};
@@ -77,6 +77,9 @@ static void test_done_nack_and_hb_round_trip(void **state)
     m.u.nack.id = S(ID);
     m.u.nack.reason = S("article text is not UTF-8 \"at byte 12\"");
     s_round_trip(&m, NULL);
+    m = (struct pl_msg){.cmd = PL_CMD_HOLD};
+    m.u.hold.id = S(ID);
+    s_round_trip(&m, "{\"cmd\":\"HOLD\",\"id\":\"8704a36d470d847e8704a36d470d847e\"}");
     m = (struct pl_msg){.cmd = PL_CMD_HB};
     s_round_trip(&m, "{\"cmd\":\"HB\"}");
     m = (struct pl_msg){.cmd = PL_CMD_HB};
@@ -157,7 +160,7 @@ static void test_ok_err_since_query_batch_end_round_trip(void **state)
 static void test_command_names_parse_both_ways(void **state)
 {
     (void)state;
-    static const char *const names[] = {"READY", "TASK", "DONE",  "NACK",  "HB",    "EVENTS",
+    static const char *const names[] = {"READY", "TASK", "DONE",  "NACK",  "HOLD",  "HB", "EVENTS",
                                         "OK",    "ERR",  "SINCE", "QUERY", "BATCH", "END"};
     for (int c = PL_CMD_READY; c < PL_CMD_COUNT_; c++) {
         assert_string_equal(pl_cmd_name((enum pl_cmd)c), names[c - 1]);
@@ -272,7 +275,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ready_round_trips),
         cmocka_unit_test(test_task_round_trips_with_its_article),
-        cmocka_unit_test(test_done_nack_and_hb_round_trip),
+        cmocka_unit_test(test_done_nack_hold_and_hb_round_trip),
         cmocka_unit_test(test_events_round_trip_empty_and_full),
         cmocka_unit_test(test_ok_err_since_query_batch_end_round_trip),
         cmocka_unit_test(test_command_names_parse_both_ways),
