@@ -1685,13 +1685,15 @@ static void test_store_holds_batches_while_its_database_is_away(void **state)
 
 /* A TCP relay between the store and PostgreSQL that can turn silent, as a server does behind
  * a network cut: in silent mode it drops the connections it relays, then accepts new ones and
- * never answers (a connection attempt then waits for libpq's connect_timeout). */
+ * never answers (a connection attempt then waits for libpq's connect_timeout). Armed with
+ * cut_commit, it passes the next COMMIT on to the server, lets it commit, and cuts that
+ * connection before the answer comes back. */
 #define RELAY_MAX 32
 
 struct relay {
     int lfd, port;
     struct sockaddr_in up;
-    atomic_bool silent, stop;
+    atomic_bool silent, stop, cut_commit;
     pthread_t th;
 };
 
@@ -1749,6 +1751,12 @@ static void *relay_main(void *arg)
                 ssize_t w = write(other, buf + at, (size_t)(k - at));
                 ok = w > 0;
                 at += w > 0 ? w : 0;
+            }
+            if (ok && i % 2 == 0 && atomic_load(&r->cut_commit) &&
+                memmem(buf, (size_t)k, "COMMIT", 6)) {
+                poll(NULL, 0, 300); /* committed by now; its answer is never passed on */
+                atomic_store(&r->cut_commit, false);
+                ok = false;
             }
             if (!ok) { /* either side gone: the pair goes, the last pair takes its place */
                 int k0 = i & ~1;
@@ -1810,7 +1818,7 @@ static void test_store_answers_while_its_database_does_not(void **state)
         skip();
     static const char a1[] = "000000000000000000000000000000d1";
     static const char a2[] = "000000000000000000000000000000d2";
-    struct relay r;
+    static struct relay r;
     char through[1024];
     relay_start(&r, g_pg, through, sizeof through);
     const char *direct = g_pg;
@@ -1871,6 +1879,61 @@ static void test_store_answers_while_its_database_does_not(void **state)
     assert_int_equal(proc_code(store), 0);
     assert_contains("the store's stderr", text(&store->ebuf),
                     "1 batch held for the database not stored");
+}
+
+/* The connection is cut after the server has committed a group and before its answer
+ * arrives: the store cannot know whether the group is stored, so it reads the head again on
+ * a new connection and stores the group again - and the batch, found stored, gets the answer
+ * it got the first time: no second version, no gap, and the next report merges into the
+ * version the database has (the rollback forgot the cached versions the group had made).
+ * Without reading the head again, the next batch is refused (its seq is taken). */
+static void test_store_commit_cut_off_on_its_way_back(void **state)
+{
+    struct fx *f = *state;
+    if (!g_pg)
+        skip();
+    static const char a1[] = "000000000000000000000000000000e1";
+    static const char a2[] = "000000000000000000000000000000e2";
+    static const char a3[] = "000000000000000000000000000000e3";
+    static struct relay r;
+    char through[1024];
+    relay_start(&r, g_pg, through, sizeof through);
+    const char *direct = g_pg;
+    g_pg = through;
+    void *ingest, *replay;
+    struct proc *store = s_store_with_a_batch(f, a1, &ingest, &replay);
+    g_pg = direct;
+
+    atomic_store(&r.cut_commit, true);
+    struct pl_msg ev;
+    struct pl_mention mn;
+    s_events_msg(&ev, &mn, a2, "The foreign ministers held talks in Tehran.");
+    s_send(ingest, &ev);
+    pl_mention_release(&mn);
+    s_expect_ok(ingest, a2, 2, 1);
+    bool cut = !atomic_load(&r.cut_commit);
+    s_events_msg(&ev, &mn, a3, "The ministers met again in Tehran.");
+    s_send(ingest, &ev);
+    pl_mention_release(&mn);
+    s_expect_ok(ingest, a3, 3, 1);
+    assert_true(cut);
+    uint64_t seqs[10], head;
+    assert_int_equal(s_since(replay, 0, 10, seqs, &head), 3);
+    assert_int_equal(head, 3);
+    struct pl_msg q = {.cmd = PL_CMD_QUERY};
+    q.u.query.limit = 10;
+    s_send(replay, &q);
+    struct pl_msg m;
+    s_recv(replay, PL_CMD_BATCH, &m);
+    assert_int_equal(m.u.batch.n_events, 1);
+    assert_int_equal(m.u.batch.events[0].seq, 3);
+    assert_int_equal(m.u.batch.events[0].num_articles, 3);
+    pl_msg_release(&m);
+    s_recv(replay, PL_CMD_END, &m);
+    pl_msg_release(&m);
+    proc_signal(store, SIGTERM);
+    assert_stops_cleanly(store);
+    relay_stop(&r);
 }
 
 /* SQLite: the store's writes fail while a file size limit is put on it (prlimit, as a full
@@ -2734,6 +2797,7 @@ int main(void)
         T(test_store_stores_merges_publishes_and_replays),                                         \
         T(test_store_holds_batches_while_its_database_is_away),                                    \
         T(test_store_answers_while_its_database_does_not),                                         \
+        T(test_store_commit_cut_off_on_its_way_back),                                              \
         T(test_store_holds_batches_while_its_disk_refuses_writes),                                 \
         T(test_tail_survives_store_restart_and_resumes_from_state),                                \
         T(test_tail_fills_what_pub_dropped_for_a_slow_subscriber),                                 \
