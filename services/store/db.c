@@ -84,7 +84,11 @@ struct store_db *store_db_open(const struct store_db_config *cfg, char *err, siz
     db->ops = ops;
     db->h = h;
     pthread_mutex_init(&db->rc_mu, NULL);
-    pthread_cond_init(&db->rc_cv, NULL);
+    pthread_condattr_t ca; /* timed waits on the monotonic clock: see s_rc_join */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&db->rc_cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (!cfg->read_only) {
         db->n_slots = cfg->event_cache;
         db->slots = db->n_slots ? pl_xcalloc(db->n_slots, sizeof *db->slots) : NULL;
@@ -1154,7 +1158,7 @@ static bool s_rc_join(struct store_db *db, int64_t wait_ms)
             pthread_cond_wait(&db->rc_cv, &db->rc_mu);
     } else if (!db->rc_done && wait_ms > 0) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_sec += wait_ms / 1000;
         until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
@@ -1174,17 +1178,26 @@ static bool s_rc_join(struct store_db *db, int64_t wait_ms)
     return done;
 }
 
+/* One attempt: connects again and reads the head. 0, or -1 with why (from the backend). */
+static int s_attempt(struct store_db *db, uint64_t *head, char *why, size_t whylen)
+{
+    const struct store_db_ops *o = db->ops;
+    if (o->reconnect(db->h) == 0 && o->head(db->h, head) == 0)
+        return 0;
+    snprintf(why, whylen, "%s", o->errmsg(db->h));
+    return -1;
+}
+
 static void *s_rc_main(void *arg)
 {
     struct store_db *db = arg;
-    const struct store_db_ops *o = db->ops;
     uint64_t head = 0;
-    int rc = o->reconnect(db->h) == 0 && o->head(db->h, &head) == 0 ? 0 : -1;
+    char why[sizeof db->rc_err] = "";
+    int rc = s_attempt(db, &head, why, sizeof why);
     pthread_mutex_lock(&db->rc_mu);
     db->rc_result = rc;
     db->rc_head = head;
-    if (rc != 0)
-        snprintf(db->rc_err, sizeof db->rc_err, "%s", o->errmsg(db->h));
+    memcpy(db->rc_err, why, sizeof why);
     db->rc_done = true;
     pthread_cond_signal(&db->rc_cv);
     pthread_mutex_unlock(&db->rc_mu);
@@ -1199,9 +1212,8 @@ int store_db_reconnect(struct store_db *db, char *err, size_t errlen)
     if (db->rc_running)
         (void)s_rc_join(db, -1); /* the attempt under way is overtaken by this one */
     uint64_t head;
-    if (o->reconnect(db->h) != 0 || o->head(db->h, &head) != 0) {
-        s_seterr(err, errlen, "the database is unreachable: %s", o->errmsg(db->h));
-        snprintf(db->rc_last, sizeof db->rc_last, "%s", o->errmsg(db->h));
+    if (s_attempt(db, &head, db->rc_last, sizeof db->rc_last) != 0) {
+        s_seterr(err, errlen, "the database is unreachable: %s", db->rc_last);
         return -1;
     }
     s_reconnected(db, head);

@@ -1806,6 +1806,20 @@ static void relay_stop(struct relay *r)
     close(r->lfd);
 }
 
+/* s_store_with_a_batch with the store reaching PostgreSQL through a relay (r, which must
+ * outlive the test's failures: the relay's thread uses it until relay_stop). */
+static struct proc *s_store_through_relay(struct fx *f, struct relay *r, const char *a1,
+                                          void **ingest, void **replay)
+{
+    static char through[1024];
+    relay_start(r, g_pg, through, sizeof through);
+    const char *direct = g_pg;
+    g_pg = through; /* the store's config */
+    struct proc *store = s_store_with_a_batch(f, a1, ingest, replay);
+    g_pg = direct;
+    return store;
+}
+
 /* PostgreSQL stops answering at all under a running store (a network cut, not a refusal):
  * each attempt to connect again waits for libpq's connect_timeout (4 s here), on a thread of
  * its own, so the store's loop goes on - replay requests are answered at once that the
@@ -1819,13 +1833,8 @@ static void test_store_answers_while_its_database_does_not(void **state)
     static const char a1[] = "000000000000000000000000000000d1";
     static const char a2[] = "000000000000000000000000000000d2";
     static struct relay r;
-    char through[1024];
-    relay_start(&r, g_pg, through, sizeof through);
-    const char *direct = g_pg;
-    g_pg = through; /* the store's config */
     void *ingest, *replay;
-    struct proc *store = s_store_with_a_batch(f, a1, &ingest, &replay);
-    g_pg = direct;
+    struct proc *store = s_store_through_relay(f, &r, a1, &ingest, &replay);
 
     atomic_store(&r.silent, true);
     struct pl_msg ev;
@@ -1896,13 +1905,8 @@ static void test_store_commit_cut_off_on_its_way_back(void **state)
     static const char a2[] = "000000000000000000000000000000e2";
     static const char a3[] = "000000000000000000000000000000e3";
     static struct relay r;
-    char through[1024];
-    relay_start(&r, g_pg, through, sizeof through);
-    const char *direct = g_pg;
-    g_pg = through;
     void *ingest, *replay;
-    struct proc *store = s_store_with_a_batch(f, a1, &ingest, &replay);
-    g_pg = direct;
+    struct proc *store = s_store_through_relay(f, &r, a1, &ingest, &replay);
 
     atomic_store(&r.cut_commit, true);
     struct pl_msg ev;
